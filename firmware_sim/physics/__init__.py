@@ -1,0 +1,1 @@
+"""Pure numpy physics: Earth, atmosphere, vehicle, engine, waves, platform. No I/O, no flight software."""

@@ -1,0 +1,1 @@
+"""MQTT fan-out of telemetry; the only package that imports aiomqtt. Read-only: never commands the vehicle."""

@@ -1,0 +1,88 @@
+"""Injectable time: the wall clock, or a simulation clock that the simulator drives.
+
+Everything that waits or stamps takes a ``Clock``; nothing else calls ``time`` or ``asyncio.sleep``
+for timing. Knows nothing of links, codecs or rockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """A source of time and a way to wait for it."""
+
+    def monotonic_s(self) -> float:
+        """Seconds on a clock that never goes back (for timeouts and rates)."""
+        ...
+
+    def unix_time_s(self) -> float:
+        """Seconds since the Unix epoch, UTC (for stamps in logs)."""
+        ...
+
+    async def sleep(self, duration_s: float) -> None:
+        """Wait ``duration_s`` seconds of this clock's time."""
+        ...
+
+
+class WallClock:
+    """Real time."""
+
+    def monotonic_s(self) -> float:
+        return time.monotonic()
+
+    def unix_time_s(self) -> float:
+        return time.time()
+
+    async def sleep(self, duration_s: float) -> None:
+        await asyncio.sleep(max(0.0, duration_s))
+
+
+class SimClock:
+    """Time that moves only when ``advance_to`` (or ``advance``) is called.
+
+    In accelerated SITL the simulator owns time: it stamps each step, the ground station follows,
+    and sleepers wake in order of their deadlines. ``epoch_unix_s`` anchors simulation time zero to a
+    UTC instant so logs carry plausible dates.
+    """
+
+    def __init__(self, start_s: float = 0.0, epoch_unix_s: float = 1_800_000_000.0) -> None:
+        self._now_s = start_s
+        self._epoch_unix_s = epoch_unix_s
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def monotonic_s(self) -> float:
+        return self._now_s
+
+    def unix_time_s(self) -> float:
+        return self._epoch_unix_s + self._now_s
+
+    async def sleep(self, duration_s: float) -> None:
+        if duration_s <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._now_s + duration_s, next(self._order), future))
+        await future
+
+    def advance_to(self, now_s: float) -> None:
+        """Move time forward to ``now_s`` and wake every sleeper whose deadline has come."""
+        if now_s < self._now_s:
+            raise ValueError(f"simulation time cannot go back: {now_s} < {self._now_s}")
+        self._now_s = now_s
+        while self._sleepers and self._sleepers[0][0] <= now_s:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    def advance(self, step_s: float) -> None:
+        self.advance_to(self._now_s + step_s)
+
+    @property
+    def pending_sleepers(self) -> int:
+        return sum(1 for _, _, f in self._sleepers if not f.done())

@@ -1,0 +1,1 @@
+"""Operator console: aiohttp server, auth and the static front end."""

@@ -1,0 +1,1 @@
+"""Pure wire codecs (MAVLink, NMEA 0183, TSS1): bytes in, messages out. No asyncio, no sockets, no rockets."""

@@ -1,0 +1,1 @@
+"""Post-flight and Monte-Carlo reports."""

@@ -1,1 +1,4 @@
-"""Pure values and rules: vehicle and platform state, phases, limits, impact point. Knows nothing of sockets or codecs."""
+"""Pure values and rules: vehicle and platform state, phases, limits, impact point.
+
+Knows nothing of sockets or codecs.
+"""

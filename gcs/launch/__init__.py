@@ -1,1 +1,4 @@
-"""Launch control: countdown, go/no-go polls, commit criteria, red lines, range safety. Drives the vehicle through an interface."""
+"""Launch control: countdown, go/no-go, commit criteria, red lines, range safety.
+
+Drives the vehicle through an interface, never through a socket.
+"""

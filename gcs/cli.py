@@ -1,0 +1,48 @@
+"""The ``gcs`` command: one subcommand per job. Parses arguments and hands over; no logic of its own.
+
+Subcommands import their modules lazily so ``gcs --help`` stays fast and a broken optional part
+(a missing browser, say) cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gcs import __version__
+from gcs.errors import GcsError
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from gcs.config import load_gcs_config
+
+    cfg = load_gcs_config(args.file)
+    print(f"{args.file}: ok (vehicle {cfg.vehicle.connection}, {len(cfg.platforms)} platform(s))")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gcs", description="Ground control for sea-launched cargo rockets.")
+    parser.add_argument("--version", action="version", version=f"gcs {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    config = sub.add_parser("config", help="check configuration files")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_sub.add_parser("check", help="load a gcs.toml and report the first problem")
+    check.add_argument("file", help="path to a gcs.toml")
+    check.set_defaults(func=_cmd_config_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    try:
+        return int(args.func(args))
+    except GcsError as exc:
+        # One clear line for the operator, never a traceback, for every error we raise on purpose.
+        print(f"gcs: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

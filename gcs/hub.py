@@ -1,0 +1,157 @@
+"""Typed in-process publish/subscribe: the latest value per topic and bounded subscriber queues.
+
+A topic is a value's type plus an optional key (a vehicle's sysid, a platform's name). Publishing
+never blocks and never fails: a subscriber whose queue is full loses its oldest item, and the loss is
+counted on that subscription (telemetry wants the newest sample; a subscriber that must see every
+event asks for a deep queue and watches ``dropped``). Knows nothing of what the values mean.
+
+    async with hub.subscribe(VehicleState, key=1) as states:
+        async for state in states:
+            ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Generic, TypeVar, cast
+
+T = TypeVar("T")
+
+
+class _AnyKey:
+    def __repr__(self) -> str:
+        return "ANY_KEY"
+
+
+ANY_KEY: Final = _AnyKey()
+"""Subscribe to every key of a type (all vehicles, all platforms)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed(Generic[T]):
+    """A value with the key it was published under, for subscribers to ``ANY_KEY``."""
+
+    key: Hashable | None
+    value: T
+
+
+class Subscription(Generic[T]):
+    """One subscriber's bounded queue. Iterate it; close it (or leave its ``async with``) when done."""
+
+    def __init__(self, hub: Hub, kind: type[T], key: Hashable | _AnyKey | None, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError(f"maxsize must be >= 1, got {maxsize}")
+        self.kind = kind
+        self.key = key
+        self.maxsize = maxsize
+        self.dropped = 0
+        self.delivered = 0
+        self._hub = hub
+        self._items: deque[Any] = deque()
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def _offer(self, item: Any) -> None:
+        if len(self._items) >= self.maxsize:
+            self._items.popleft()
+            self.dropped += 1
+        self._items.append(item)
+        self._ready.set()
+
+    async def get(self) -> T:
+        """The next value; waits for one. Raises ``StopAsyncIteration`` once closed and drained."""
+        while not self._items:
+            if self._closed:
+                raise StopAsyncIteration
+            self._ready.clear()
+            await self._ready.wait()
+        self.delivered += 1
+        return cast(T, self._items.popleft())
+
+    def get_nowait(self) -> T | None:
+        if not self._items:
+            return None
+        self.delivered += 1
+        return cast(T, self._items.popleft())
+
+    def pending(self) -> int:
+        return len(self._items)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._hub._unsubscribe(self)
+            self._ready.set()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self.get()
+
+    async def __aenter__(self) -> Subscription[T]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Hub:
+    """Latest value per (type, key) and fan-out to subscriptions."""
+
+    def __init__(self) -> None:
+        self._latest: dict[tuple[type, Hashable | None], Any] = {}
+        self._subs: dict[type, list[Subscription[Any]]] = {}
+        self.published = 0
+
+    def publish(self, value: object, *, key: Hashable | None = None) -> None:
+        """Store ``value`` as the latest of its topic and offer it to every matching subscriber."""
+        kind = type(value)
+        self._latest[(kind, key)] = value
+        self.published += 1
+        for sub in self._subs.get(kind, ()):
+            if sub.key is ANY_KEY:
+                sub._offer(Keyed(key, value))
+            elif sub.key == key:
+                sub._offer(value)
+
+    def latest(self, kind: type[T], key: Hashable | None = None) -> T | None:
+        return cast(T | None, self._latest.get((kind, key)))
+
+    def latest_all(self, kind: type[T]) -> dict[Hashable | None, T]:
+        return {k: v for (t, k), v in self._latest.items() if t is kind}
+
+    def subscribe(
+        self, kind: type[T], *, key: Hashable | _AnyKey | None = None, maxsize: int = 256,
+        replay_latest: bool = False,
+    ) -> Subscription[T]:
+        """Start receiving values of ``kind`` published under ``key`` from now on.
+
+        With ``key=ANY_KEY`` each item is a ``Keyed`` wrapper. ``replay_latest`` first delivers the
+        stored latest value(s), so a late subscriber starts from the current state.
+        """
+        sub: Subscription[T] = Subscription(self, kind, key, maxsize)
+        self._subs.setdefault(kind, []).append(sub)
+        if replay_latest:
+            for (t, k), v in self._latest.items():
+                if t is not kind:
+                    continue
+                if key is ANY_KEY:
+                    sub._offer(Keyed(k, v))
+                elif k == key:
+                    sub._offer(v)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription[Any]) -> None:
+        subs = self._subs.get(sub.kind)
+        if subs and sub in subs:
+            subs.remove(sub)
+
+    def subscriber_count(self, kind: type) -> int:
+        return len(self._subs.get(kind, ()))

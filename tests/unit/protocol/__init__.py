@@ -1,0 +1,1 @@
+"""Unit tests of the pure wire codecs and the shared MAVLink dialect."""

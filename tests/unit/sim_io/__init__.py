@@ -1,0 +1,1 @@
+"""Tests of the simulator's wire endpoints (firmware_sim.io)."""

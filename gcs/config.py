@@ -72,10 +72,18 @@ class PlatformRole(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class RecorderConfig:
     out_dir: str = "sessions"
-    flush_interval_s: float = 1.0
+    # A kill -9 loses at most this much; the recorder refuses more than 0.25 s.
+    flush_interval_s: float = 0.25
+    tlog_segment_bytes: int | None = None
+    max_backlog_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        _check_positive("flush_interval_s", self.flush_interval_s)
+        if not 0 < self.flush_interval_s <= 0.25:
+            raise _Invalid("flush_interval_s", "a number of seconds > 0 and <= 0.25", self.flush_interval_s)
+        if self.tlog_segment_bytes is not None and self.tlog_segment_bytes < 4096:
+            raise _Invalid("tlog_segment_bytes", "at least 4096 bytes (or absent for one file)",
+                           self.tlog_segment_bytes)
+        _check_positive("max_backlog_bytes", self.max_backlog_bytes)
 
 
 @dataclass(frozen=True, slots=True)

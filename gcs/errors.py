@@ -11,8 +11,12 @@ boundary that meets them, with ``raise ... from exc``, so callers catch only the
     ├── ProtocolError
     │   ├── FrameError              bytes that are not a valid frame (counted, never raised by feed())
     │   └── SigningError            a signing setup that cannot work (bad key length, ...)
-    └── ServiceError
-        └── TimeoutError_           a request got no answer in time (named so as not to shadow builtins)
+    ├── ServiceError
+    │   └── TimeoutError_           a request got no answer in time (named so as not to shadow builtins)
+    └── RecorderError               a session file could not be created, written or read (names the file)
+        ├── RecorderWriteError      disk full, no permission, I/O error (errno kept; the data stays queued)
+        ├── RecorderDataLostError   records dropped because a file stayed unwritable (counted per file)
+        └── LogReadError            a recorded file that cannot be opened or read in its format
 """
 
 from __future__ import annotations
@@ -69,3 +73,32 @@ class ServiceError(GcsError):
 
 class TimeoutError_(ServiceError):  # noqa: N801 - trailing underscore keeps the builtin visible
     """No answer within the allowed time and retries."""
+
+
+class RecorderError(GcsError):
+    """A session file could not be created, written or read. Always names the file."""
+
+    def __init__(self, path: Path | str, detail: str, errno: int | None = None) -> None:
+        self.path = Path(path)
+        self.detail = detail
+        self.errno = errno
+        super().__init__(f"{self.path}: {detail}")
+
+
+class RecorderWriteError(RecorderError):
+    """Creating, writing or syncing a recording file failed (ENOSPC, EACCES, EIO, ...).
+
+    The recorder keeps the records it could not write in its bounded backlog and retries them.
+    """
+
+
+class RecorderDataLostError(RecorderError):
+    """Records were dropped because their file stayed unwritable longer than the backlog could hold."""
+
+    def __init__(self, path: Path | str, detail: str, records_dropped: int) -> None:
+        super().__init__(path, detail)
+        self.records_dropped = records_dropped
+
+
+class LogReadError(RecorderError):
+    """A recorded file that cannot be opened, or that is not in the format its name promises."""

@@ -1,0 +1,1 @@
+"""The recorder against real tools and real processes: mavlogdump, SIGKILL."""

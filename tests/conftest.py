@@ -14,9 +14,16 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.support.link_pairs import LinkKind, LinkPairFactory
 from tests.support.waits import WaitTimeout, wait_until
+
+# CI must be repeatable: the same examples every run (HYPOTHESIS_PROFILE=explore searches anew),
+# and no per-example deadline on a shared 2-core machine.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _FD_DIR = Path("/proc/self/fd")
 GRACE_S = 1.0

@@ -27,7 +27,7 @@ from enum import Enum
 
 from gcs.clock import Clock
 from gcs.errors import EndpointError, LinkDownError
-from gcs.transport._tasks import background
+from gcs.tasks import background
 from gcs.transport.connect import open_stream
 from gcs.transport.endpoint import Endpoint, EndpointKind, parse_endpoint
 from gcs.transport.memory import MemoryNetwork

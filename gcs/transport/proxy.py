@@ -30,7 +30,7 @@ from typing import Any, Self
 
 from gcs.clock import Clock, WallClock
 from gcs.errors import EndpointError, LinkDownError
-from gcs.transport._tasks import Jobs, background
+from gcs.tasks import Jobs, background
 from gcs.transport.connect import open_stream
 from gcs.transport.endpoint import DEFAULT_BAUD, Endpoint, EndpointKind, parse_endpoint
 from gcs.transport.faults import PERFECT_LINK, FaultInjector, FaultSpec

@@ -28,7 +28,7 @@ from enum import Enum
 from pathlib import Path
 
 from gcs.clock import WallClock
-from gcs.transport._tasks import background
+from gcs.tasks import background
 from gcs.transport.endpoint import Endpoint
 from gcs.transport.faults import PERFECT_LINK, FaultSpec
 from gcs.transport.link import Backoff, Link, LinkEvent, LinkState, open_link

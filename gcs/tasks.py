@@ -1,4 +1,4 @@
-"""Run named background jobs for the length of an ``async with`` block. Knows nothing of streams.
+"""Run named background jobs for the length of an ``async with`` block. Knows nothing of what they do.
 
 ``asyncio.TaskGroup`` in Python 3.11 wraps an exception raised *in the body* of the block into an
 ``ExceptionGroup``; a user of ``async with open_link(...)`` should get their own ``KeyError`` back,

@@ -7,6 +7,7 @@ Subcommands import their modules lazily so ``gcs --help`` stays fast and a broke
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -32,10 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="load a gcs.toml and report the first problem")
     check.add_argument("file", help="path to a gcs.toml")
     check.set_defaults(func=_cmd_config_check)
+
+    from gcs import demo
+
+    demo.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     try:

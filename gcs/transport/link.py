@@ -246,9 +246,9 @@ class Link:
         self._reported = state
         event = LinkEvent(self._endpoint, state, reason, self._clock.monotonic_s())
         # Stream errors already name the endpoint, so the reason alone reads well.
-        _log.log(
-            logging.INFO if state is LinkState.UP else logging.WARNING, "link %s: %s", state.value, reason
-        )
+        # A link we close on purpose going down is not news; one that drops by itself is.
+        quiet = state is LinkState.UP or self._closed
+        _log.log(logging.INFO if quiet else logging.WARNING, "link %s: %s", state.value, reason)
         if self._on_event is not None:
             self._on_event(event)
 

@@ -1,0 +1,23 @@
+"""The benchmarks still run (on tiny inputs): a benchmark that rots is found here, not on release day.
+
+Nothing here asserts on speed; the figures go to docs/performance.md from full runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import main as bench_main
+
+
+def test_codec_benchmark_runs_and_reports_recovery(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["codec", "--frames", "2000", "--repeat", "1", "--signed-frames", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "decoded messages equal: yes" in out
+    assert "ours : recovered" in out
+    assert "(100.000 %)" in out  # every intact frame, for this seed
+
+
+def test_unknown_benchmark_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["nope"]) == 2
+    assert "unknown benchmark" in capsys.readouterr().err

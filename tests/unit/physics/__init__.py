@@ -1,0 +1,1 @@
+"""Physics tests: closed forms and published references, each with its tolerance stated."""

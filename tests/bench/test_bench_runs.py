@@ -21,3 +21,10 @@ def test_codec_benchmark_runs_and_reports_recovery(capsys: pytest.CaptureFixture
 def test_unknown_benchmark_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_main(["nope"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
+
+
+def test_physics_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["physics", "--vehicles", "5", "--reference-samples", "2", "--reference-step-s", "0.1",
+            "--repeats", "1"]
+    assert bench_main(argv) == 0
+    assert "real time" in capsys.readouterr().out

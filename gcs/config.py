@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import tomllib
 import types
 import typing
@@ -22,6 +23,8 @@ from typing import Any, TypeVar
 from gcs.errors import ConfigError
 
 T = TypeVar("T")
+
+_MESSAGE_NAME = re.compile(r"[A-Z][A-Z0-9_]*|[0-9]{1,8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +41,31 @@ class StationConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageRateConfig:
+    """One SET_MESSAGE_INTERVAL request sent whenever the vehicle is found (``[[vehicle.message_rates]]``).
+
+    ``message`` is a MAVLink message name (``"ATTITUDE"``) or its numeric id (``"30"``); the link
+    checks that the dialect knows it. ``rate_hz`` 0 asks the vehicle to stop sending the message.
+    """
+
+    message: str
+    rate_hz: float
+
+    def __post_init__(self) -> None:
+        if not _MESSAGE_NAME.fullmatch(self.message):
+            raise _Invalid("message", "a MAVLink message name such as ATTITUDE, or its id", self.message)
+        if not 0 <= self.rate_hz <= 1000:
+            raise _Invalid("rate_hz", "a rate from 0 (stop) to 1000 Hz", self.rate_hz)
+
+
+@dataclass(frozen=True, slots=True)
 class VehicleLinkConfig:
-    """The link to one vehicle's flight computer."""
+    """The link to one vehicle's flight computer.
+
+    ``heartbeat_interval_s`` is the interval the *vehicle* is expected to send heartbeats at; the
+    link is lost after ``heartbeats_missed_for_loss`` of them pass without any message. Commands,
+    parameter and mission transfers wait ``*_timeout_s`` per attempt and try ``*_retries`` more times.
+    """
 
     connection: str = "udpin:127.0.0.1:14550"
     system_id: int = 1
@@ -47,21 +73,130 @@ class VehicleLinkConfig:
     heartbeats_missed_for_loss: int = 5
     signing_key_file: str | None = None
     signing_link_id: int = 0
+    command_timeout_s: float = 1.0
+    command_retries: int = 3
+    command_in_progress_timeout_s: float = 10.0
+    param_timeout_s: float = 1.0
+    param_retries: int = 5
+    mission_timeout_s: float = 1.5
+    mission_retries: int = 5
+    timesync_interval_s: float = 1.0
+    message_rates: tuple[MessageRateConfig, ...] = ()
 
     def __post_init__(self) -> None:
         _check_range("system_id", self.system_id, 1, 255)
         _check_positive("heartbeat_interval_s", self.heartbeat_interval_s)
         _check_range("heartbeats_missed_for_loss", self.heartbeats_missed_for_loss, 1, 100)
         _check_range("signing_link_id", self.signing_link_id, 0, 255)
+        for name in ("command_timeout_s", "command_in_progress_timeout_s", "param_timeout_s",
+                     "mission_timeout_s", "timesync_interval_s"):
+            _check_positive(name, getattr(self, name))
+        # COMMAND_LONG.confirmation is one byte, so a command can be sent at most 256 times.
+        _check_range("command_retries", self.command_retries, 0, 255)
+        _check_range("param_retries", self.param_retries, 0, 100)
+        _check_range("mission_retries", self.mission_retries, 0, 100)
+
+
+class MotionSource(enum.Enum):
+    """Which sentences feed a platform's deck motion (``motion_source``)."""
+
+    AUTO = "auto"  # every motion reference unit format decoded (PSXN,23, PHTRO+PHLIN, TSS1, PASHR), never XDR
+    PSXN23 = "psxn23"
+    PHTRO_PHLIN = "phtro+phlin"
+    TSS1 = "tss1"
+    PASHR = "pashr"
+    XDR = "xdr"  # transducers named PITCH, ROLL, HEAVE, already in the internal sign convention
+
+
+class WindTrueReference(enum.Enum):
+    """What the angle of an MWV sentence with reference T is measured from (``mwv_true_reference``)."""
+
+    BOW = "bow"  # NMEA 0183: "theoretical" wind, angle from the bow as if the vessel were stationary
+    NORTH = "north"  # units that put the true direction (from true north) there instead
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformStationConfig:
+    """A platform's assigned station (``[platforms.station]``): station keeping error and on-station.
+
+    On station means within ``on_station_radius_m`` and, if ``heading_true_deg`` is given, within
+    ``heading_tolerance_deg`` of it.
+    """
+
+    latitude_deg: float
+    longitude_deg: float
+    on_station_radius_m: float = 5.0
+    heading_true_deg: float | None = None
+    heading_tolerance_deg: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not -90.0 <= self.latitude_deg <= 90.0:
+            raise _Invalid("latitude_deg", "degrees from -90 to 90", self.latitude_deg)
+        if not -180.0 <= self.longitude_deg <= 180.0:
+            raise _Invalid("longitude_deg", "degrees from -180 to 180", self.longitude_deg)
+        if self.heading_true_deg is not None and not 0.0 <= self.heading_true_deg < 360.0:
+            raise _Invalid("heading_true_deg", "degrees from 0 to below 360", self.heading_true_deg)
+        _check_positive("on_station_radius_m", self.on_station_radius_m)
+        if not 0.0 < self.heading_tolerance_deg <= 180.0:
+            raise _Invalid("heading_tolerance_deg", "degrees > 0 and <= 180", self.heading_tolerance_deg)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformFeedRatesConfig:
+    """How often a platform's sensors send each kind of value (``[platforms.expected_rates]``).
+
+    A value older than ``stale_after_periods`` of its period is stale. Defaults are the low end
+    of common sensor rates: GNSS 1 Hz, gyro 10 Hz, motion reference unit 10 Hz, anemometer 1 Hz.
+    """
+
+    position_hz: float = 1.0
+    velocity_hz: float = 1.0
+    heading_hz: float = 10.0
+    motion_hz: float = 10.0
+    wind_hz: float = 1.0
+    stale_after_periods: float = 3.0
+
+    def __post_init__(self) -> None:
+        for name in ("position_hz", "velocity_hz", "heading_hz", "motion_hz", "wind_hz"):
+            if not 0.0 < getattr(self, name) <= 1000.0:
+                raise _Invalid(name, "a rate > 0 and <= 1000 Hz", getattr(self, name))
+        if not 1.0 <= self.stale_after_periods <= 1000.0:
+            raise _Invalid("stale_after_periods", "a number from 1 to 1000", self.stale_after_periods)
 
 
 @dataclass(frozen=True, slots=True)
 class PlatformLinkConfig:
-    """The sensor feed (NMEA 0183 / TSS1) of one sea platform."""
+    """The sensor feed (NMEA 0183 / TSS1) of one sea platform.
+
+    ``require_checksum`` false accepts sentences without ``*HH`` (old gyros and anemometers; they
+    are counted either way). ``invert_heave`` is for a unit whose heave sign differs from its
+    format's documented one (docs/nmea.md, open points). ``maxima_min_window_s``: the deck state
+    reports 10-minute maxima only once the motion data spans this long. ``publish_rate_hz`` caps
+    how often deck motion and deck state are published. See docs/sea-platform.md.
+    """
 
     name: str
     connection: str
     role: PlatformRole = field(default_factory=lambda: PlatformRole.LANDING)
+    require_checksum: bool = True
+    max_line_chars: int = 256
+    motion_source: MotionSource = MotionSource.AUTO
+    invert_heave: bool = False
+    mwv_true_reference: WindTrueReference = WindTrueReference.BOW
+    station: PlatformStationConfig | None = None
+    expected_rates: PlatformFeedRatesConfig = field(default_factory=PlatformFeedRatesConfig)
+    maxima_min_window_s: float = 60.0
+    publish_rate_hz: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise _Invalid("name", "a non-empty platform name", self.name)
+        # 25: a TSS1 record; beyond 4096 a line is surely a lost line end, not a long sentence.
+        _check_range("max_line_chars", self.max_line_chars, 25, 4096)
+        if not 0.0 <= self.maxima_min_window_s <= 600.0:
+            raise _Invalid("maxima_min_window_s", "seconds from 0 to 600", self.maxima_min_window_s)
+        if not 0.0 < self.publish_rate_hz <= 1000.0:
+            raise _Invalid("publish_rate_hz", "a rate > 0 and <= 1000 Hz", self.publish_rate_hz)
 
 
 class PlatformRole(enum.Enum):
@@ -96,6 +231,132 @@ class ConsoleConfig:
         _check_range("port", self.port, 0, 65535)
 
 
+_TOPIC_LEVEL = re.compile(r"[^/+#\x00]+")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _check_topic_levels(key: str, value: str, *, wildcards: bool) -> None:
+    """``value`` is a relative MQTT topic (or, with ``wildcards``, a filter): levels joined by '/'."""
+    expected = "MQTT topic levels joined by '/' (no empty level, no leading '$')"
+    if wildcards:
+        expected += "; '+' and '#' only as whole levels, '#' last"
+    else:
+        expected += ", no '+' or '#'"
+    levels = value.split("/")
+    ok = bool(value) and not value.startswith("$")
+    for i, level in enumerate(levels):
+        if wildcards and (level == "+" or (level == "#" and i == len(levels) - 1)):
+            continue
+        ok = ok and bool(_TOPIC_LEVEL.fullmatch(level))
+    if not ok:
+        raise _Invalid(key, expected, value)
+
+
+@dataclass(frozen=True, slots=True)
+class MqttRateConfig:
+    """A publish rate limit for the topics matching ``topic`` (``[[mqtt.rates]]``).
+
+    ``topic`` is an MQTT filter relative to the prefix (``"vehicle/+/tm/ATTITUDE"``, ``"platform/#"``);
+    the first matching entry wins. ``max_rate_hz`` 0 keeps those topics off the broker. Applies to
+    stream and state topics; events are never rate-limited.
+    """
+
+    topic: str
+    max_rate_hz: float
+
+    def __post_init__(self) -> None:
+        _check_topic_levels("topic", self.topic, wildcards=True)
+        if not 0 <= self.max_rate_hz <= 10_000:
+            raise _Invalid("max_rate_hz", "a rate from 0 (never) to 10000 Hz", self.max_rate_hz)
+
+
+@dataclass(frozen=True, slots=True)
+class MqttTlsConfig:
+    """TLS to the broker (``[mqtt.tls]``); an ``mqtts://`` URL switches it on too.
+
+    ``ca_file`` None trusts the system's CAs. ``cert_file``/``key_file`` give a client certificate
+    (both or neither); a key's passphrase, if any, comes from the secrets file, never from here.
+    """
+
+    enabled: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    check_hostname: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise _Invalid("key_file", "cert_file and key_file both set, or neither", self.key_file)
+
+
+@dataclass(frozen=True, slots=True)
+class MqttConfig:
+    """The MQTT fan-out (``[mqtt]``): which broker, which topic prefix, how much to send and keep.
+
+    ``url`` is ``mqtt://HOST:PORT`` or ``mqtts://HOST:PORT`` (parsed by the bridge, like every
+    connection string); a path in it (``/seaport/v1/range``) replaces ``prefix/env``. Username and
+    password never live here: they come from ``secrets_file`` (TOML, readable by its owner only) or
+    the environment (``SEAPORT_MQTT_USERNAME``, ``SEAPORT_MQTT_PASSWORD``).
+
+    Rates: state topics go out at most ``state_max_rate_hz`` per topic (the newest value always goes
+    out in the end), streams at most ``stream_max_rate_hz`` per topic (samples in between are skipped),
+    unless an entry of ``rates`` says otherwise. Queues while the broker is away: up to
+    ``max_queued_events`` events and alerts (never dropped before that) and ``max_queued_streams``
+    stream samples (oldest dropped first). ``state_expiry_s`` is the MQTT 5 message expiry of retained
+    state, so a dead station's state disappears rather than lingering as if current.
+    """
+
+    enabled: bool = False
+    url: str = "mqtt://127.0.0.1:1883"
+    prefix: str = "seaport/v1"
+    env: str = "dev"
+    client_id: str = "seaport-gcs"
+    secrets_file: str | None = None
+    keepalive_s: float = 10.0
+    connect_timeout_s: float = 5.0
+    publish_timeout_s: float = 10.0
+    reconnect_base_s: float = 0.2
+    reconnect_max_s: float = 10.0
+    state_expiry_s: float = 600.0
+    state_max_rate_hz: float = 1.0
+    stream_max_rate_hz: float = 10.0
+    rates: tuple[MqttRateConfig, ...] = ()
+    max_queued_events: int = 10_000
+    max_queued_streams: int = 2_000
+    max_inflight: int = 20
+    hub_queue: int = 4_096
+    stats_interval_s: float = 5.0
+    tls: MqttTlsConfig = field(default_factory=MqttTlsConfig)
+
+    def __post_init__(self) -> None:
+        _check_topic_levels("prefix", self.prefix, wildcards=False)
+        if not _TOPIC_LEVEL.fullmatch(self.env) or self.env.startswith("$"):
+            raise _Invalid("env", "one MQTT topic level (no '/', '+', '#')", self.env)
+        if not _CLIENT_ID.fullmatch(self.client_id):
+            raise _Invalid("client_id", "1 to 64 characters from A-Z a-z 0-9 . _ -", self.client_id)
+        for name in ("keepalive_s", "connect_timeout_s", "publish_timeout_s", "reconnect_base_s",
+                     "reconnect_max_s", "state_expiry_s", "stats_interval_s"):
+            _check_positive(name, getattr(self, name))
+        # The MQTT keepalive field is 16 bits of seconds; the expiry interval 32 bits.
+        if self.keepalive_s > 65_535:
+            raise _Invalid("keepalive_s", "at most 65535 s", self.keepalive_s)
+        if self.state_expiry_s > 0xFFFF_FFFF:
+            raise _Invalid("state_expiry_s", "at most 4294967295 s", self.state_expiry_s)
+        for name in ("state_max_rate_hz", "stream_max_rate_hz"):
+            if not 0 <= getattr(self, name) <= 10_000:
+                raise _Invalid(name, "a rate from 0 (never) to 10000 Hz", getattr(self, name))
+        _check_range("max_queued_events", self.max_queued_events, 1, 10_000_000)
+        _check_range("max_queued_streams", self.max_queued_streams, 1, 10_000_000)
+        # paho and Mosquitto count in-flight QoS 1 messages in 16 bits (the packet id).
+        _check_range("max_inflight", self.max_inflight, 1, 65_535)
+        _check_range("hub_queue", self.hub_queue, 1, 10_000_000)
+
+    @property
+    def topic_prefix(self) -> str:
+        """``prefix/env``: the root of every topic the bridge publishes (unless the URL names another)."""
+        return f"{self.prefix}/{self.env}"
+
+
 @dataclass(frozen=True, slots=True)
 class GcsConfig:
     """Everything ``gcs run`` needs, from ``configs/gcs.toml``."""
@@ -105,6 +366,7 @@ class GcsConfig:
     platforms: tuple[PlatformLinkConfig, ...] = ()
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
 
 
 class _Invalid(ValueError):

@@ -34,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="path to a gcs.toml")
     check.set_defaults(func=_cmd_config_check)
 
-    from gcs import demo
+    from gcs import app, demo
 
+    app.add_parser(sub)
     demo.add_parser(sub)
     return parser
 

@@ -1,0 +1,195 @@
+"""The composition root of ``gcs run``: reads the config, builds everything, runs it in one TaskGroup.
+
+Only this module sees the whole ``GcsConfig``; each part receives its own slice and the narrow
+callables it reports to (frames and raw sentences to the recorder, journal entries, the hub). On
+Ctrl-C or SIGTERM the tasks are cancelled in order, the recorder flushes and closes its files, and
+the vehicle is left exactly as it was: shutting the ground station down sends nothing to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from gcs.clock import Clock, WallClock
+from gcs.config import GcsConfig, PlatformLinkConfig, load_gcs_config
+from gcs.errors import ConfigError
+from gcs.hub import Hub
+from gcs.links.flight_computer import open_flight_computer
+from gcs.links.sea_platform import open_sea_platform_from_config
+from gcs.links.sea_platform_values import PlatformFeedHealth
+from gcs.links.sinks import JournalEntry
+from gcs.links.values import VehicleHeartbeat, VehicleLinkHealth
+from gcs.protocol.dialect import FlightPhase
+from gcs.recorder.journal import JournalKind
+from gcs.recorder.writer import RecorderSettings, SessionRecorder
+
+
+@dataclass(frozen=True, slots=True)
+class RunOverrides:
+    """What ``gcs run`` flags change in the config, so a user never edits a file to point elsewhere."""
+
+    vehicle: str | None = None
+    platforms: tuple[tuple[str, str], ...] = ()
+    out_dir: str | None = None
+
+
+def parse_platform_override(text: str) -> tuple[str, str]:
+    """``NAME=CONNECTION`` from ``--platform``.
+
+    Raises:
+        ConfigError: not of that form.
+    """
+    name, sep, connection = text.partition("=")
+    if not sep or not name.strip() or not connection.strip():
+        raise ConfigError("--platform", "", "NAME=CONNECTION, e.g. landing-barge=/dev/ttyUSB1,38400", text)
+    return name.strip(), connection.strip()
+
+
+def apply_overrides(config: GcsConfig, overrides: RunOverrides) -> GcsConfig:
+    """The config with the command-line flags applied (a platform not in the file is added)."""
+    vehicle = config.vehicle
+    if overrides.vehicle is not None:
+        vehicle = dataclasses.replace(vehicle, connection=overrides.vehicle)
+    platforms = list(config.platforms)
+    for name, connection in overrides.platforms:
+        for i, platform in enumerate(platforms):
+            if platform.name == name:
+                platforms[i] = dataclasses.replace(platform, connection=connection)
+                break
+        else:
+            platforms.append(PlatformLinkConfig(name=name, connection=connection))
+    recorder = config.recorder
+    if overrides.out_dir is not None:
+        recorder = dataclasses.replace(recorder, out_dir=overrides.out_dir)
+    return dataclasses.replace(config, vehicle=vehicle, platforms=tuple(platforms), recorder=recorder)
+
+
+def recorder_settings(config: GcsConfig) -> RecorderSettings:
+    slice_ = config.recorder
+    return RecorderSettings(
+        out_dir=Path(slice_.out_dir),
+        flush_interval_s=slice_.flush_interval_s,
+        tlog_segment_bytes=slice_.tlog_segment_bytes,
+        max_backlog_bytes=slice_.max_backlog_bytes,
+    )
+
+
+def status_lines(hub: Hub) -> list[str]:
+    """One line per vehicle and platform from the latest values on the hub (for the terminal)."""
+    lines: list[str] = []
+    beats = hub.latest_all(VehicleHeartbeat)
+    for sysid, health in sorted(hub.latest_all(VehicleLinkHealth).items(), key=lambda kv: str(kv[0])):
+        beat = beats.get(sysid)
+        phase = _phase_name(beat)
+        age = "-" if health.heartbeat_age_s is None else f"{health.heartbeat_age_s:.1f}s"
+        rtt = "-" if health.rtt_s is None else f"{health.rtt_s * 1000:.0f}ms"
+        lines.append(
+            f"vehicle {sysid}: {'UP' if health.up else 'LOST'} phase {phase} heartbeat age {age} "
+            f"loss {health.loss_pct:.1f}% crc {health.crc_errors} sig {health.signature_errors} rtt {rtt}"
+        )
+    for name, feed in sorted(hub.latest_all(PlatformFeedHealth).items(), key=lambda kv: str(kv[0])):
+        stale = ",".join(sorted(kind.value for kind in feed.stale)) or "none"
+        rates = " ".join(f"{k}:{v:.0f}Hz" for k, v in sorted(feed.sentence_rates_hz.items()))
+        lines.append(f"platform {name}: {'UP' if feed.link_up else 'DOWN'} stale {stale} {rates}")
+    return lines
+
+
+def _phase_name(beat: VehicleHeartbeat | None) -> str:
+    if beat is None:
+        return "-"
+    try:
+        return FlightPhase(beat.custom_mode).name
+    except ValueError:
+        return f"mode {beat.custom_mode}"
+
+
+async def run_station(
+    config: GcsConfig,
+    *,
+    clock: Clock,
+    stop: asyncio.Event,
+    hub: Hub | None = None,
+    status_every_s: float = 5.0,
+    out: TextIO = sys.stdout,
+    on_started: Callable[[Path], None] | None = None,
+) -> Path:
+    """Run the ground station until ``stop`` is set; returns the session folder."""
+    hub = hub or Hub()
+    platform_names = tuple(p.name for p in config.platforms)
+    async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names) as recorder:
+
+        def journal(entry: JournalEntry, payload: Mapping[str, Any]) -> None:
+            recorder.journal(JournalKind(entry.value), "vehicle-link", dict(payload))
+
+        recorder.journal(JournalKind.SESSION_START, "gcs", {
+            "vehicle": config.vehicle.connection,
+            "platforms": {p.name: p.connection for p in config.platforms},
+        })
+        async with AsyncExitStack() as stack, asyncio.TaskGroup() as group:
+            recorder_task = group.create_task(recorder.run(), name="recorder")
+            await stack.enter_async_context(open_flight_computer(
+                config.vehicle, config.station, clock=clock, hub=hub,
+                record_frame=recorder.record_frame, journal=journal))
+            for platform in config.platforms:
+                await stack.enter_async_context(open_sea_platform_from_config(
+                    platform, clock=clock, hub=hub, record_nmea=recorder.record_nmea))
+            print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
+            if on_started is not None:
+                on_started(recorder.session_dir)
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), status_every_s)
+                except TimeoutError:
+                    for line in status_lines(hub) or ["waiting for the vehicle and platforms ..."]:
+                        print(f"  {line}", file=out, flush=True)
+            # Links close first (their last frames still reach the recorder), then the recorder's
+            # timer stops; SessionRecorder.__aexit__ flushes and closes the files.
+            await stack.aclose()
+            recorder.journal(JournalKind.SESSION_END, "gcs", {"reason": "stopped"})
+            recorder_task.cancel()
+        return recorder.session_dir
+
+
+def run(config_path: str, overrides: RunOverrides, *, status_every_s: float = 5.0) -> int:
+    config = apply_overrides(load_gcs_config(config_path), overrides)
+
+    async def main() -> Path:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await run_station(config, clock=WallClock(), stop=stop, status_every_s=status_every_s)
+
+    session = asyncio.run(main())
+    print(f"gcs: stopped; session recorded in {session}")
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("run", help="run the ground station: vehicle and platform links, recorder")
+    parser.add_argument("--config", default="configs/gcs.toml", help="gcs.toml (default configs/gcs.toml)")
+    parser.add_argument("--vehicle", metavar="CONNECTION",
+                        help="vehicle link, e.g. udpin:0.0.0.0:14550 or tcp:127.0.0.1:5760")
+    parser.add_argument("--platform", action="append", default=[], metavar="NAME=CONNECTION",
+                        help="a platform's sensor feed, e.g. landing-barge=/dev/ttyUSB1,38400 (repeatable)")
+    parser.add_argument("--out", metavar="DIR", help="folder for session recordings (default sessions/)")
+    parser.add_argument("--status-every", type=float, default=5.0, metavar="S",
+                        help="print link status every S seconds")
+    parser.set_defaults(func=_cli)
+
+
+def _cli(args: Any) -> int:
+    overrides = RunOverrides(
+        vehicle=args.vehicle,
+        platforms=tuple(parse_platform_override(p) for p in args.platform),
+        out_dir=args.out,
+    )
+    return run(args.config, overrides, status_every_s=args.status_every)

@@ -148,6 +148,13 @@ class Hub:
                     sub._offer(v)
         return sub
 
+    def subscribe_keyed(
+        self, kind: type[T], *, maxsize: int = 256, replay_latest: bool = False
+    ) -> Subscription[Keyed[T]]:
+        """``subscribe(kind, key=ANY_KEY)`` with the ``Keyed`` wrapper in its type."""
+        sub = self.subscribe(kind, key=ANY_KEY, maxsize=maxsize, replay_latest=replay_latest)
+        return cast(Subscription[Keyed[T]], sub)
+
     def _unsubscribe(self, sub: Subscription[Any]) -> None:
         subs = self._subs.get(sub.kind)
         if subs and sub in subs:

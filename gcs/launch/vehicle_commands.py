@@ -1,0 +1,88 @@
+"""Launch intents as MAVLink commands: what ``CommandVehicle`` means on the wire.
+
+The vehicle's side of this table is in the simulator (``firmware_sim/io/command_protocol.py``);
+the two are independent on purpose and a scenario over the real link proves they agree:
+
+| intent | MAVLink |
+|---|---|
+| ARM | COMPONENT_ARM_DISARM (400), param1 = 1 |
+| START_TERMINAL_COUNT | MISSION_START (300): the count is handed to the vehicle's sequencer |
+| HOLD_COUNT | HOLD_COUNT (52500), param1 = COUNTDOWN_STATE_HOLD_OPERATOR or _AUTOMATIC |
+| RESUME_COUNT | RESUME_COUNT (52501), param1 = count time to resume from, s (NaN: the vehicle's lead) |
+| SAFE_VEHICLE | DO_SET_MODE (176), custom mode SAFING |
+| DIVERT | DIVERT (52502) as COMMAND_INT, x/y = the platform's position (degE7), z = deck height |
+| FLIGHT_TERMINATION | DO_FLIGHTTERMINATION (185), param1 = 1 |
+| PROPELLANT_LOAD, ENGINE_CHILL, PRESSURISE | none: ground support equipment steps, reported as such |
+
+Knows nothing of sockets; talks to the vehicle through the link's ``Vehicle.commands``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Protocol
+
+from gcs.domain.phases import FlightPhase
+from gcs.domain.platform import PlatformSite
+from gcs.errors import LaunchControlError
+from gcs.launch.actions import CommandVehicle, VehicleCommand
+from gcs.links.commands import CommandAck
+from gcs.protocol.dialect import CountdownState, seaport
+
+GROUND_SUPPORT_STEPS = frozenset(
+    {VehicleCommand.PROPELLANT_LOAD, VehicleCommand.ENGINE_CHILL, VehicleCommand.PRESSURISE}
+)
+"""Countdown steps carried out by ground support equipment, not by the flight computer."""
+
+
+class CommandService(Protocol):
+    """The part of ``gcs.links.vehicle.Commands`` this module uses."""
+
+    async def long(self, command: int, *params: float) -> CommandAck: ...
+
+    async def int(self, command: int, *, params: tuple[float, ...] = (), x: int = 0, y: int = 0,
+                  z: float = 0.0) -> CommandAck: ...
+
+
+class MavlinkCommander:
+    """A ``VehicleCommander`` over one vehicle's command service."""
+
+    def __init__(self, commands: CommandService, sites: Mapping[str, PlatformSite]) -> None:
+        self._commands = commands
+        self._sites = sites
+
+    async def __call__(self, action: CommandVehicle) -> str:
+        command = action.command
+        if command in GROUND_SUPPORT_STEPS:
+            return "ground support equipment step: no flight-computer command"
+        ack = await self._send(action)
+        return f"accepted after {ack.attempts} attempt(s) in {ack.elapsed_s:.2f} s"
+
+    async def _send(self, action: CommandVehicle) -> CommandAck:
+        long = self._commands.long
+        match action.command:
+            case VehicleCommand.ARM:
+                return await long(seaport.MAV_CMD_COMPONENT_ARM_DISARM, 1.0)
+            case VehicleCommand.START_TERMINAL_COUNT:
+                return await long(seaport.MAV_CMD_MISSION_START)
+            case VehicleCommand.HOLD_COUNT:
+                kind = CountdownState.HOLD_OPERATOR if action.who else CountdownState.HOLD_AUTOMATIC
+                return await long(seaport.MAV_CMD_HOLD_COUNT, float(kind))
+            case VehicleCommand.RESUME_COUNT:
+                t_s = action.t_count_s if action.t_count_s is not None and action.t_count_s < 0 else math.nan
+                return await long(seaport.MAV_CMD_RESUME_COUNT, t_s)
+            case VehicleCommand.SAFE_VEHICLE:
+                return await long(seaport.MAV_CMD_DO_SET_MODE,
+                                  float(seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), float(FlightPhase.SAFING))
+            case VehicleCommand.FLIGHT_TERMINATION:
+                return await long(seaport.MAV_CMD_DO_FLIGHTTERMINATION, 1.0)
+            case VehicleCommand.DIVERT:
+                site = self._sites.get(action.target or "")
+                if site is None:
+                    raise LaunchControlError(f"divert to {action.target!r}: not a platform of the range file")
+                return await self._commands.int(
+                    seaport.MAV_CMD_DIVERT,
+                    x=round(site.latitude_deg * 1e7), y=round(site.longitude_deg * 1e7), z=site.deck_height_m,
+                )
+        raise LaunchControlError(f"{action.command.value}: no MAVLink mapping")

@@ -1,174 +1,283 @@
-"""The simulated flight computer's MAVLink endpoint: heartbeat, telemetry, commands, time sync.
+"""The simulated flight computer's MAVLink endpoint: the thin async shell around the pure services.
 
-It speaks through the stock pymavlink classes generated from our dialect (the shared wire
-definition), not through the ground station's codec, so the two sides of every test are
-independent implementations of the same XML. One fix is applied here as on the ground: stock
-pymavlink 2.4.50 commits a stream's signing timestamp before checking the signature, so a single
-forged frame could lock the real ground station out of the vehicle; ``_VerifyFirstMAVLink`` checks
-first. Knows nothing of physics or of the ground station's code.
+One ground-station link (any ``SimStream``) is served by: telemetry at rates that
+SET_MESSAGE_INTERVAL changes (``message_rates``, ``vehicle_telemetry``), the flight computer's
+events as STATUSTEXT, commands (``command_protocol``), parameters (``param_protocol``), the flight
+plan as a mission (``mission_protocol`` and ``firmware.flight_plan``), REQUEST_MESSAGE,
+AUTOPILOT_VERSION and TIMESYNC. Every protocol rule lives in those pure modules; this shell only
+reads messages, asks them, sends what they return, and polls the clock.
+
+Time: ``sim_time_s()`` is the simulation clock the flight computer runs on (the lockstep runner's,
+or the wall clock scaled by ``--speed`` on a bare flight computer); rates and timestamps use it.
+The shell polls every ``poll_s`` of wall time, which caps each stream at 1 / ``poll_s`` per second
+of wall time however fast the simulation runs. Signing uses the wall clock (see ``signing``).
+
+The flight computer is called from this task only between the runner's ticks (one event loop, no
+threads), so a command acts at a well-defined simulation time. Knows nothing of physics.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from firmware_sim.io.wire import SimStream
+from firmware_sim.firmware.commands import CommandOutcome, CommandResult, VehicleCommand
+from firmware_sim.firmware.flight_plan import (
+    FlightPlanError,
+    MissionItem,
+    PlatformDirectory,
+    from_mission_items,
+)
+from firmware_sim.firmware.flight_plan_types import FlightPlan
+from firmware_sim.firmware.params import ParamStore
+from firmware_sim.firmware.telemetry import FlightTelemetry
+from firmware_sim.io import vehicle_telemetry
+from firmware_sim.io.command_protocol import Answer, CommandProtocol, CommandRequest
+from firmware_sim.io.mavlink_port import MavlinkPort
+from firmware_sim.io.message_rates import MessageRates
+from firmware_sim.io.mission_protocol import MissionProtocol
+from firmware_sim.io.param_protocol import ParamProtocol
+from firmware_sim.io.statustext import StatusTexts
+from firmware_sim.io.vehicle_telemetry import TelemetryContext
 from gcs.protocol.dialect import FlightPhase, seaport
 
-# MAVLink signing time: 10 µs units since 2015-01-01T00:00:00Z.
-_SIGNING_EPOCH_UNIX_S = 1_420_070_400
-_NEW_STREAM_MAX_AGE_10US = 60 * 100_000
+S = seaport
+
+VERSION = (0, 1, 0)
+CAPABILITIES = (
+    S.MAV_PROTOCOL_CAPABILITY_MAVLINK2
+    | S.MAV_PROTOCOL_CAPABILITY_MISSION_INT
+    | S.MAV_PROTOCOL_CAPABILITY_COMMAND_INT
+    | S.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_C_CAST
+)
+_PARAM_BURST = 16
+"""PARAM_VALUEs sent back to back before yielding (a 921600-baud serial link takes ~16 in 7 ms)."""
 
 
-class _VerifyFirstMAVLink(seaport.MAVLink):  # type: ignore[misc]
-    """Stock codec whose signature check verifies the tag before trusting the timestamp."""
+class FlightComputerLike(Protocol):
+    """What the endpoint uses of ``firmware.computer.FlightComputer``."""
 
-    def check_signature(self, msgbuf: bytearray, srcSystem: int, srcComponent: int) -> bool:  # noqa: N803
-        signing = self.signing
-        digest = hashlib.sha256(signing.secret_key + bytes(msgbuf[:-6])).digest()[:6]
-        if digest != bytes(msgbuf[-6:]):
-            return False
-        link_id = msgbuf[-13]
-        timestamp = int.from_bytes(msgbuf[-12:-6], "little")
-        stream_key = (link_id, srcSystem, srcComponent)
-        last = signing.stream_timestamps.get(stream_key)
-        if last is not None:
-            if timestamp <= last:
-                return False
-        elif timestamp + _NEW_STREAM_MAX_AGE_10US < signing.timestamp:
-            return False
-        signing.stream_timestamps[stream_key] = timestamp
-        signing.timestamp = max(signing.timestamp, timestamp)
-        return True
+    @property
+    def phase(self) -> FlightPhase: ...
 
+    @property
+    def flight_plan(self) -> FlightPlan | None: ...
 
-@dataclass(slots=True)
-class EndpointStats:
-    frames_in: int = 0
-    frames_rejected: int = 0
-    frames_out: int = 0
-    commands: dict[int, int] = field(default_factory=dict)
+    def set_flight_plan(self, plan: FlightPlan) -> CommandOutcome: ...
+
+    def command(
+        self, command: VehicleCommand, now_s: float, args: Mapping[str, float] | None = None
+    ) -> CommandOutcome: ...
+
+    def ground_link(self, up: bool, now_s: float) -> None: ...
+
+    def telemetry(self) -> FlightTelemetry: ...
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointSettings:
     system_id: int = 1
     component_id: int = 1
-    signing_key: bytes | None = None
-    signing_link_id: int = 1
-    heartbeat_hz: float = 1.0
-    telemetry_hz: float = 10.0
+    telemetry_hz: float = 4.0
+    """Default rate of the fast streams (position, attitude, IMU, SYSTEM_TIME), per simulated second."""
+    poll_s: float = 0.01
+    mission_timeout_s: float = 1.0
+    mission_retries: int = 5
 
 
 class VehicleEndpoint:
-    """Serves one ground-station link: sends heartbeats and telemetry, answers commands."""
+    """Serves one ground-station link for one flight computer."""
 
     def __init__(
         self,
-        stream: SimStream,
-        settings: EndpointSettings,
+        port: MavlinkPort,
+        computer: FlightComputerLike,
+        params: ParamStore,
         *,
-        phase: Callable[[], FlightPhase] = lambda: FlightPhase.SAFE,
+        sim_time_s: Callable[[], float],
+        context: TelemetryContext,
+        directory: PlatformDirectory,
+        settings: EndpointSettings | None = None,
         unix_time_s: Callable[[], float] = time.time,
     ) -> None:
-        self._stream = stream
+        self.port = port
+        self._fc = computer
+        self._sim_time_s = sim_time_s
+        self._context = context
+        self._directory = directory
+        settings = settings or EndpointSettings()
         self._settings = settings
-        self._phase = phase
         self._unix_time_s = unix_time_s
-        self._boot_s = unix_time_s()
-        self.stats = EndpointStats()
-        self._mav = _VerifyFirstMAVLink(
-            None, srcSystem=settings.system_id, srcComponent=settings.component_id
-        )
-        self._mav.robust_parsing = True
-        if settings.signing_key is not None:
-            if len(settings.signing_key) != 32:
-                raise ValueError("a MAVLink signing key is 32 bytes")
-            signing = self._mav.signing
-            signing.secret_key = settings.signing_key
-            signing.link_id = settings.signing_link_id
-            signing.sign_outgoing = True
-            signing.timestamp = int((unix_time_s() - _SIGNING_EPOCH_UNIX_S) * 100_000)
+        texts = StatusTexts()
+        self._texts = texts
+        self.rates = MessageRates(vehicle_telemetry.default_rates_hz(settings.telemetry_hz))
+        self.params = ParamProtocol(params, texts)
+        self.commands = CommandProtocol(
+            settings.system_id, settings.component_id, self._command, texts,
+            local={
+                S.MAV_CMD_REQUEST_MESSAGE: self._request_message,
+                S.MAV_CMD_SET_MESSAGE_INTERVAL: self._set_message_interval,
+                S.MAV_CMD_GET_MESSAGE_INTERVAL: self._get_message_interval,
+                S.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES: self._request_capabilities,
+            },
+            progress=self._progress,
+            events=self._new_events,
+        )  # fmt: skip
+        self.mission = MissionProtocol(
+            self._accept_mission, texts,
+            system_id=settings.system_id, component_id=settings.component_id,
+            timeout_s=settings.mission_timeout_s, retries=settings.mission_retries,
+        )  # fmt: skip
+        self._events_sent = 0
+        self._param_stream: asyncio.Task[None] | None = None
+        self._group: asyncio.TaskGroup | None = None
 
     async def run(self) -> None:
         """Serve until cancelled."""
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(self._receive_loop(), name="vehicle-endpoint.receive")
-            tg.create_task(self._periodic(self._settings.heartbeat_hz, self._send_heartbeat),
-                           name="vehicle-endpoint.heartbeat")
-            tg.create_task(self._periodic(self._settings.telemetry_hz, self._send_system_time),
-                           name="vehicle-endpoint.telemetry")
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            group.create_task(self._receive(), name="vehicle-endpoint.receive")
+            group.create_task(self._service(), name="vehicle-endpoint.service")
 
-    async def send(self, msg: Any) -> None:
-        signing = self._mav.signing
-        if signing.sign_outgoing:
-            # Never let the signing clock fall behind real time (a restart must not replay old stamps).
-            signing.timestamp = max(signing.timestamp,
-                                    int((self._unix_time_s() - _SIGNING_EPOCH_UNIX_S) * 100_000))
-        frame = msg.pack(self._mav)
-        self._mav.seq = (self._mav.seq + 1) % 256
-        self.stats.frames_out += 1
-        await self._stream.write(bytes(frame))
+    # --- periodic --------------------------------------------------------------------------------
 
-    async def _periodic(self, rate_hz: float, action: Callable[[], Any]) -> None:
-        if rate_hz <= 0:
-            return
-        period_s = 1.0 / rate_hz
-        next_s = time.monotonic()
+    async def _service(self) -> None:
         while True:
-            await action()
-            next_s += period_s
-            await asyncio.sleep(max(0.0, next_s - time.monotonic()))
+            now_s = self._sim_time_s()
+            snapshot = self._fc.telemetry()
+            out: list[Any] = []
+            for msg_id in self.rates.due(now_s):
+                out.extend(vehicle_telemetry.build(msg_id, snapshot, self._context))
+            out.extend(self._events_of(snapshot))
+            out.extend(self.commands.follow_ups())
+            out.extend(self.mission.on_timer(now_s))
+            await self.port.send_all(out)
+            await asyncio.sleep(self._settings.poll_s)
 
-    async def _send_heartbeat(self) -> None:
-        phase = self._phase()
-        armed = phase not in (FlightPhase.SAFE, FlightPhase.STANDBY, FlightPhase.SAFING)
-        base_mode = seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED | seaport.MAV_MODE_FLAG_AUTO_ENABLED
-        if armed:
-            base_mode |= seaport.MAV_MODE_FLAG_SAFETY_ARMED
-        state = seaport.MAV_STATE_BOOT if phase is FlightPhase.SAFE else seaport.MAV_STATE_STANDBY
-        await self.send(self._mav.heartbeat_encode(
-            seaport.MAV_TYPE_ROCKET, seaport.MAV_AUTOPILOT_GENERIC, base_mode, int(phase), state))
+    def _new_events(self) -> list[Any]:
+        return self._events_of(self._fc.telemetry())
 
-    async def _send_system_time(self) -> None:
-        now_s = self._unix_time_s()
-        await self.send(self._mav.system_time_encode(int(now_s * 1e6), int((now_s - self._boot_s) * 1000)))
+    def _events_of(self, snapshot: FlightTelemetry) -> list[Any]:
+        out: list[Any] = []
+        for event in snapshot.recent_events:
+            if event.seq > self._events_sent:
+                out.extend(self._texts(int(event.severity), event.text))
+                self._events_sent = event.seq
+        return out
 
-    async def _receive_loop(self) -> None:
-        while True:
-            chunk = await self._stream.read()
-            for msg in self._mav.parse_buffer(chunk) or ():
-                if msg.get_type() == "BAD_DATA":
-                    self.stats.frames_rejected += 1
-                    continue
-                self.stats.frames_in += 1
-                await self._handle(msg)
+    # --- incoming --------------------------------------------------------------------------------
 
-    async def _handle(self, msg: Any) -> None:
+    async def _receive(self) -> None:
+        async for msg in self.port.messages():
+            await self.port.send_all(self._handle(msg))
+
+    def _handle(self, msg: Any) -> list[Any]:
         kind = msg.get_type()
-        if kind == "COMMAND_LONG" and msg.target_system in (0, self._settings.system_id):
-            await self._handle_command(msg)
-        elif kind == "TIMESYNC" and msg.tc1 == 0:
-            await self.send(self._mav.timesync_encode(int(self._unix_time_s() * 1e9), msg.ts1))
+        now_s = self._sim_time_s()
+        if kind == "HEARTBEAT":
+            if msg.type == S.MAV_TYPE_GCS:
+                self._fc.ground_link(True, now_s)
+            return []
+        if kind == "TIMESYNC":
+            if msg.tc1 == 0:  # a request; tc1 != 0 is someone's answer
+                return [S.MAVLink_timesync_message(time.monotonic_ns(), msg.ts1)]
+            return []
+        if kind in ("COMMAND_LONG", "COMMAND_INT"):
+            if not self.commands.addressed_to_us(msg):
+                return []
+            return self.commands.handle(CommandRequest.from_message(msg), self._fc.phase, now_s)
+        if kind.startswith("PARAM_"):
+            return self._param(msg, kind)
+        if kind.startswith("MISSION_"):
+            return self.mission.handle(msg, now_s) if self.mission.addressed_to_us(msg) else []
+        return []
 
-    async def _handle_command(self, msg: Any) -> None:
-        self.stats.commands[msg.command] = self.stats.commands.get(msg.command, 0) + 1
-        result = seaport.MAV_RESULT_UNSUPPORTED
-        if msg.command == seaport.MAV_CMD_REQUEST_MESSAGE:
-            wanted = int(msg.param1)
-            if wanted == seaport.MAVLINK_MSG_ID_HEARTBEAT:
-                await self._send_heartbeat()
-                result = seaport.MAV_RESULT_ACCEPTED
-            elif wanted == seaport.MAVLINK_MSG_ID_SYSTEM_TIME:
-                await self._send_system_time()
-                result = seaport.MAV_RESULT_ACCEPTED
-            else:
-                result = seaport.MAV_RESULT_DENIED
-        # A retried command (confirmation > 0) gets the same answer again: its first ACK may be lost.
-        await self.send(self._mav.command_ack_encode(
-            msg.command, result, 0, 0, msg.get_srcSystem(), msg.get_srcComponent()))
+    def _param(self, msg: Any, kind: str) -> list[Any]:
+        if msg.target_system != self._settings.system_id or msg.target_component not in (
+            0, self._settings.component_id,
+        ):  # fmt: skip
+            return []
+        if kind == "PARAM_REQUEST_LIST":
+            self._start_param_stream()
+            return []
+        if kind == "PARAM_REQUEST_READ":
+            return self.params.on_request_read(msg)
+        if kind == "PARAM_SET":
+            return self.params.on_set(msg)
+        return []
+
+    def _start_param_stream(self) -> None:
+        # A new request restarts the list, as a ground station that lost the start expects.
+        if self._param_stream is not None:
+            self._param_stream.cancel()
+        assert self._group is not None
+        self._param_stream = self._group.create_task(self._stream_params(), name="vehicle-endpoint.params")
+
+    async def _stream_params(self) -> None:
+        for index, msg in enumerate(self.params.list_all()):
+            await self.port.send(msg)
+            if index % _PARAM_BURST == _PARAM_BURST - 1:
+                await asyncio.sleep(0.001)
+
+    # --- what the services ask of the vehicle ----------------------------------------------------
+
+    def _command(self, command: VehicleCommand, args: Mapping[str, float]) -> CommandOutcome:
+        return self._fc.command(command, self._sim_time_s(), args)
+
+    def _progress(self, command: VehicleCommand) -> CommandOutcome | None:
+        # Only safing reports progress, and asking again while it runs is harmless (it says how far).
+        if command is VehicleCommand.SAFE_VEHICLE:
+            return self._fc.command(command, self._sim_time_s())
+        return None
+
+    def _accept_mission(self, items: Sequence[MissionItem]) -> tuple[int, str]:
+        if not items:
+            if self._fc.flight_plan is None:
+                return S.MAV_MISSION_ACCEPTED, ""
+            return S.MAV_MISSION_DENIED, "a loaded flight plan is replaced, never cleared"
+        try:
+            plan = from_mission_items(items, self._directory)
+        except FlightPlanError as exc:
+            return S.MAV_MISSION_INVALID, str(exc)
+        outcome = self._fc.set_flight_plan(plan)
+        if outcome.result is not CommandResult.ACCEPTED:
+            return S.MAV_MISSION_DENIED, outcome.reason
+        return S.MAV_MISSION_ACCEPTED, ""
+
+    def _request_message(self, request: CommandRequest) -> Answer:
+        msg_id = int(request.param(1))
+        if msg_id == S.MAVLINK_MSG_ID_AUTOPILOT_VERSION:
+            return Answer(CommandOutcome.accepted(), (self._autopilot_version(),))
+        if msg_id == S.MAVLINK_MSG_ID_MESSAGE_INTERVAL:
+            wanted = int(request.param(2))
+            return Answer(CommandOutcome.accepted(), (self._message_interval(wanted),))
+        if msg_id in vehicle_telemetry.BUILDERS:
+            built = vehicle_telemetry.build(msg_id, self._fc.telemetry(), self._context)
+            if built:
+                return Answer(CommandOutcome.accepted(), tuple(built))
+            return Answer(CommandOutcome(CommandResult.FAILED, f"message {msg_id}: nothing to report yet"))
+        return Answer(CommandOutcome.denied(f"message {msg_id} is not provided by this vehicle"))
+
+    def _request_capabilities(self, request: CommandRequest) -> Answer:
+        return Answer(CommandOutcome.accepted(), (self._autopilot_version(),))
+
+    def _set_message_interval(self, request: CommandRequest) -> Answer:
+        result, reason = self.rates.set_interval_us(int(request.param(1)), request.param(2))
+        return Answer(CommandOutcome(CommandResult(result), reason))
+
+    def _get_message_interval(self, request: CommandRequest) -> Answer:
+        return Answer(CommandOutcome.accepted(), (self._message_interval(int(request.param(1))),))
+
+    def _message_interval(self, msg_id: int) -> Any:
+        return S.MAVLink_message_interval_message(msg_id, self.rates.interval_us(msg_id))
+
+    def _autopilot_version(self) -> Any:
+        major, minor, patch = VERSION
+        software = (major << 24) | (minor << 16) | (patch << 8) | S.FIRMWARE_VERSION_TYPE_DEV
+        uid = self._settings.system_id
+        return S.MAVLink_autopilot_version_message(
+            CAPABILITIES, software, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0, 0, uid, [0] * 18
+        )

@@ -1,0 +1,360 @@
+"""Landing guidance: when to light the landing burn, then brake, (hover,) and set down on a moving deck.
+
+Vertical: a stopping profile v(h) = -sqrt(v_gate² + 2·a·(h - h_gate)) of the base's height over the
+deck, with ``a`` a margin below the deceleration the landing engines can give at the present mass,
+tracked by a velocity loop with the profile's own deceleration as feed-forward. The burn is lit
+when the vehicle's fall speed reaches that profile (plus what the ignition ramp costs). A
+hover-capable vehicle stops at the hover height, holds, then descends at the final speed; a
+hoverslam passes the approach gate at the final speed and keeps it. Near the deck the descent
+follows the deck's heave rate and the body is aligned with the deck's normal (the gimbal keeps the
+thrust where the guidance wants it).
+
+Horizontal: a position loop on the deck centre feeding a velocity loop on the velocity relative to
+the deck, tilting the thrust within a limit. Knows nothing of phases' rules or the simulator.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from firmware_sim.firmware import geometry as geo
+from firmware_sim.firmware.config import FlightSoftwareConfig, LandingMode
+from firmware_sim.firmware.guidance_common import (
+    G0_MPS2,
+    GuidanceInput,
+    GuidanceOutput,
+    ambient_pressure_pa,
+    thrust_demand,
+    unit,
+)
+from firmware_sim.firmware.guidance_powered_descent import (
+    braking_acceleration,
+    least_demanding,
+    longest_time_to_go_s,
+    time_to_go_for,
+)
+from firmware_sim.firmware.navigation import DeckEstimate
+from firmware_sim.firmware.phases import PhaseEvent
+
+FloatArray = NDArray[np.float64]
+#: Hover is reached when the vertical speed relative to the deck is below this (m/s).
+_HOVER_SETTLED_MPS = 0.5
+#: At most this much longer than planned (s) the hover waits for the vehicle to settle over the deck.
+_HOVER_EXTRA_S = 10.0
+#: Settled over the deck: offset (m) and relative speed (m/s) at which the final descent may begin.
+_OVER_DECK_M = 1.5
+_OVER_DECK_MPS = 0.3
+#: Largest horizontal speed (m/s) the position loop asks for.
+_MAX_HORIZONTAL_SPEED_MPS = 25.0
+#: In the final descent the tilt is held to this (deg): the deck is close.
+_FINAL_MAX_TILT_DEG = 4.0
+#: Three-dimensional braking: light when the least demanding plan needs this share of the planned
+#: thrust, and hand over to the final descent this long (s) before the gate.
+_IGNITE_AT_SHARE = 0.95
+_GATE_TIME_S = 1.0
+#: Shortest time to go (s) the braking's horizontal guidance plans with (it grows violent below).
+_MIN_TIME_TO_GO_S = 4.0
+#: Speed (m/s) below which a vehicle with braking engines lands on its landing engines alone.
+_BRAKING_HANDOVER_MPS = 50.0
+#: Engines are added only when the thrust wanted exceeds this share of what fewer can give.
+_ENGINE_ADD_SHARE = 0.95
+
+
+class LandingStage(enum.Enum):
+    WAITING = "waiting for landing ignition"
+    BRAKING = "landing burn: braking"
+    HOVER = "hover"
+    FINAL = "final descent"
+
+
+@dataclass(frozen=True, slots=True)
+class DeckGeometry:
+    """The vehicle relative to the deck, in the local vertical at the vehicle."""
+
+    base_height_m: float  # base point over the deck plane's centre height, along local up
+    offset_horizontal_ecef_m: FloatArray  # from the vehicle to the deck centre, horizontal part
+    velocity_rel_ecef_mps: FloatArray  # vehicle minus deck
+    vertical_speed_rel_mps: float  # up positive
+
+
+def deck_geometry(inputs: GuidanceInput, deck: DeckEstimate, cg_height_m: float) -> DeckGeometry:
+    nav = inputs.nav
+    up = nav.up_ecef
+    base = nav.position_ecef_m - cg_height_m * nav.body_axis_ecef
+    to_deck = deck.center_ecef_m - base
+    height = -float(to_deck @ up)
+    horizontal = to_deck + height * up
+    relative = nav.velocity_ecef_mps - deck.velocity_ecef_mps
+    return DeckGeometry(height, horizontal, relative, float(relative @ up))
+
+
+class LandingGuidance:
+    """The landing's own state (stage, hover clock) across ticks."""
+
+    def __init__(self, config: FlightSoftwareConfig, hover_s_param: str | None) -> None:
+        self.config = config
+        # None: no hover (hoverslam); otherwise the parameter holding the hover time.
+        self._hover_param = hover_s_param if config.landing.mode is LandingMode.HOVER else None
+        self.stage = LandingStage.WAITING
+        self._hover_since_s: float | None = None
+        self._time_to_go_s = 0.0
+
+    # --- the numbers the profile is built on -----------------------------------------------------
+
+    def _gate(self, inputs: GuidanceInput) -> tuple[float, float]:
+        """Height of the profile's end over the deck (m) and the speed there (m/s, downward)."""
+        if self._hover_param is not None:
+            return inputs.param("HOP_HOVER_M"), 0.0
+        return inputs.param("LND_APPROACH_M"), inputs.param("LND_FINAL_MPS")
+
+    def planned_deceleration_mps2(self, inputs: GuidanceInput, engines: int | None = None) -> float:
+        vehicle = self.config.vehicle
+        count = self.config.landing.engines if engines is None else engines
+        thrust = vehicle.thrust_n(count, 1.0, ambient_pressure_pa(inputs.nav.altitude_m))
+        return max(inputs.param("LND_THR_MARGIN") * thrust / inputs.mass_kg - G0_MPS2, 0.5)
+
+    def _segments(self, inputs: GuidanceInput) -> tuple[float, float, float, float]:
+        """The profile's two segments: (landing deceleration, hand-over height, hand-over speed,
+        braking deceleration). Without braking engines both decelerations are the same."""
+        gate_m, gate_speed = self._gate(inputs)
+        a_land = self.planned_deceleration_mps2(inputs)
+        braking = self.config.landing.braking_engines
+        if braking <= self.config.landing.engines:
+            return a_land, math.inf, math.inf, a_land
+        a_brake = self.planned_deceleration_mps2(inputs, braking)
+        handover_speed = max(_BRAKING_HANDOVER_MPS, gate_speed)
+        handover_m = gate_m + (handover_speed**2 - gate_speed**2) / (2.0 * a_land)
+        return a_land, handover_m, handover_speed, a_brake
+
+    def profile_speed_mps(self, inputs: GuidanceInput, height_m: float) -> float:
+        """Downward speed (m/s, positive) the profile asks for at a base height over the deck."""
+        gate_m, gate_speed = self._gate(inputs)
+        a_land, handover_m, handover_speed, a_brake = self._segments(inputs)
+        if height_m <= handover_m:
+            return math.sqrt(gate_speed**2 + 2.0 * a_land * max(height_m - gate_m, 0.0))
+        return math.sqrt(handover_speed**2 + 2.0 * a_brake * (height_m - handover_m))
+
+    def _three_d(self) -> bool:
+        """Hoverslams brake in three dimensions (they arrive on a slant path from entry)."""
+        return self._hover_param is None
+
+    def _braking_target(
+        self, inputs: GuidanceInput, geometry: DeckGeometry
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Position from the gate point, velocity relative to the deck, the gate velocity and gravity."""
+        up = inputs.nav.up_ecef
+        gate_m, gate_speed = self._gate(inputs)
+        position = -geometry.offset_horizontal_ecef_m + (geometry.base_height_m - gate_m) * up
+        return position, geometry.velocity_rel_ecef_mps, -gate_speed * up, -G0_MPS2 * up
+
+    def _planned_thrust_accel(self, inputs: GuidanceInput) -> float:
+        return self.planned_deceleration_mps2(inputs, self.config.landing.most_engines) + G0_MPS2
+
+    def ignition_due(self, inputs: GuidanceInput, geometry: DeckGeometry) -> bool:
+        """Light now: the fall speed (with what the ignition ramp adds) has reached the profile."""
+        if self._three_d():
+            position, velocity, final, gravity = self._braking_target(inputs, geometry)
+            # Until the thrust is up the vehicle keeps falling: look half a ramp ahead.
+            ahead_s = 0.5 * self.config.vehicle.ignition_ramp_s + inputs.dt_s
+            position = position + velocity * ahead_s + 0.5 * gravity * ahead_s**2
+            velocity = velocity + gravity * ahead_s
+            up = inputs.nav.up_ecef
+            longest = longest_time_to_go_s(-float(position @ up), -float(velocity @ up))
+            t_go, least = least_demanding(position, velocity, final, gravity, longest)
+            if least >= _IGNITE_AT_SHARE * self._planned_thrust_accel(inputs):
+                self._time_to_go_s = t_go + ahead_s
+                return True
+            return False
+        falling = -geometry.vertical_speed_rel_mps
+        if falling <= 0.0:
+            return False
+        vehicle = self.config.vehicle
+        # Until the thrust is up the vehicle keeps falling at ~1 g: about half the ramp is lost.
+        ramp_s = 0.5 * vehicle.ignition_ramp_s + inputs.dt_s
+        height_after_ramp = geometry.base_height_m - falling * ramp_s - 0.5 * G0_MPS2 * ramp_s**2
+        speed_after_ramp = falling + G0_MPS2 * ramp_s
+        return speed_after_ramp >= self.profile_speed_mps(inputs, height_after_ramp)
+
+    # --- the step -------------------------------------------------------------------------------
+
+    def step(self, inputs: GuidanceInput, deck: DeckEstimate | None, burning: bool) -> GuidanceOutput:
+        """Guidance from the coast (``burning`` False: wait for ignition) down to contact."""
+        nav = inputs.nav
+        up = nav.up_ecef
+        # No broadcast ever heard: land on the sea surface below (a soft splash beats none).
+        geometry = self.geometry(inputs, deck)
+        if self.stage is LandingStage.WAITING:
+            if not burning and not self.ignition_due(inputs, geometry):
+                retro = unit(-nav.velocity_ecef_mps) if nav.vertical_speed_up_mps < -1.0 else up
+                # Fall tail-first (engine down): only the upward half of retrograde is used.
+                axis = unit(retro if float(retro @ up) > 0.5 else up)
+                return GuidanceOutput(0, 0.0, axis, self.stage.value)
+            self.stage = LandingStage.BRAKING
+            return self._control(inputs, geometry, deck, PhaseEvent.LANDING_BURN_START)
+        return self._control(inputs, geometry, deck, None)
+
+    def geometry(self, inputs: GuidanceInput, deck: DeckEstimate | None) -> DeckGeometry:
+        nav = inputs.nav
+        if deck is None:
+            return DeckGeometry(
+                nav.altitude_m - self.config.vehicle.cg_height_above_base_m,
+                np.zeros(3),
+                nav.velocity_ecef_mps,
+                nav.vertical_speed_up_mps,
+            )
+        return deck_geometry(inputs, deck, self.config.vehicle.cg_height_above_base_m)
+
+    def _control(
+        self,
+        inputs: GuidanceInput,
+        geometry: DeckGeometry,
+        deck: DeckEstimate | None,
+        event: PhaseEvent | None,
+    ) -> GuidanceOutput:
+        nav = inputs.nav
+        up = nav.up_ecef
+        now = inputs.now_s
+        gate_m, gate_speed = self._gate(inputs)
+        height = geometry.base_height_m
+        v_up = geometry.vertical_speed_rel_mps
+        deck_up_speed = float(deck.velocity_ecef_mps @ up) if deck is not None else 0.0
+        a_plan = self.planned_deceleration_mps2(inputs)
+        vel_bw = inputs.param("LND_VEL_BW")
+
+        if self.stage is LandingStage.BRAKING:
+            if self._hover_param is not None and height <= gate_m + 2.0 and abs(v_up) < _HOVER_SETTLED_MPS:
+                self.stage = LandingStage.HOVER
+                self._hover_since_s = now
+            elif self._hover_param is None and height <= gate_m:
+                self.stage = LandingStage.FINAL
+        if self.stage is LandingStage.HOVER:
+            assert self._hover_param is not None
+            assert self._hover_since_s is not None
+            held = now - self._hover_since_s
+            settled = (
+                geo.norm(geometry.offset_horizontal_ecef_m) < _OVER_DECK_M
+                and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < _OVER_DECK_MPS
+            )
+            planned = inputs.param(self._hover_param)
+            if held >= planned and (settled or held >= planned + _HOVER_EXTRA_S):
+                self.stage = LandingStage.FINAL
+
+        if self.stage is LandingStage.BRAKING and self._three_d():
+            self._time_to_go_s -= inputs.dt_s
+            if self._time_to_go_s <= _GATE_TIME_S or height <= gate_m:
+                self.stage = LandingStage.FINAL
+            else:
+                return self._braking_3d(inputs, geometry, event)
+        final_speed = inputs.param("LND_FINAL_MPS")
+        if self.stage is LandingStage.BRAKING:
+            wanted_up = -self.profile_speed_mps(inputs, height)
+            _, handover_m, _, a_brake = self._segments(inputs)
+            feed_forward = 0.0 if height <= gate_m else (a_plan if height <= handover_m else a_brake)
+        elif self.stage is LandingStage.HOVER:
+            wanted_up = max(min(0.5 * (gate_m - height), 2.0), -2.0)
+            feed_forward = 0.0
+        else:
+            wanted_up = -final_speed
+            feed_forward = 0.0
+        # Relative to the deck, but following its heave only by the chosen fraction near the end.
+        heave_follow = inputs.param("LND_HEAVE_GAIN") if self.stage is LandingStage.FINAL else 1.0
+        vertical_rel_target = wanted_up - (1.0 - heave_follow) * deck_up_speed
+        a_up = feed_forward + vel_bw * 2.0 * (vertical_rel_target - v_up) + G0_MPS2
+
+        if self.stage is LandingStage.BRAKING:
+            horizontal = self._braking_horizontal(inputs, geometry, up, height - gate_m, -v_up, gate_speed)
+            max_tilt = inputs.param("LND_BRAKE_TILT")
+        else:
+            horizontal = self._horizontal_acceleration(inputs, geometry, up)
+            max_tilt = inputs.param("LND_MAX_TILT")
+        if self.stage is LandingStage.FINAL:
+            max_tilt = min(max_tilt, _FINAL_MAX_TILT_DEG)
+        engines = self._engines_for(inputs, a_up)
+        throttle, direction = thrust_demand(
+            self.config, a_up * up + horizontal, inputs.mass_kg, nav.altitude_m, engines, max_tilt, up
+        )
+        body_axis = None
+        if deck is not None and self.stage is LandingStage.FINAL and height < inputs.param("LND_ALIGN_M"):
+            body_axis = unit(deck.normal_ecef)
+        return GuidanceOutput(
+            engines,
+            throttle,
+            direction,
+            self.stage.value,
+            body_axis_ecef=body_axis,
+            event=event,
+        )
+
+    def _engines_for(self, inputs: GuidanceInput, thrust_accel_up_mps2: float) -> int:
+        """The fewest engines (landing engines up to braking engines) that give the thrust wanted."""
+        landing = self.config.landing
+        if landing.braking_engines <= landing.engines or self.stage is not LandingStage.BRAKING:
+            return landing.engines
+        per_engine = self.config.vehicle.thrust_n(1, 1.0, ambient_pressure_pa(inputs.nav.altitude_m))
+        wanted = thrust_accel_up_mps2 * inputs.mass_kg
+        for count in range(landing.engines, landing.braking_engines):
+            if wanted <= _ENGINE_ADD_SHARE * count * per_engine:
+                return count
+        return landing.braking_engines
+
+    def _braking_3d(
+        self, inputs: GuidanceInput, geometry: DeckGeometry, event: PhaseEvent | None
+    ) -> GuidanceOutput:
+        position, velocity, final, gravity = self._braking_target(inputs, geometry)
+        # Re-plan the time to go when the planned acceleration would be exceeded (late or weak burn).
+        planned = self._planned_thrust_accel(inputs)
+        accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
+        if geo.norm(accel) > planned / inputs.param("LND_THR_MARGIN"):
+            up = inputs.nav.up_ecef
+            longest = longest_time_to_go_s(-float(position @ up), -float(velocity @ up))
+            self._time_to_go_s = time_to_go_for(position, velocity, final, gravity, planned, longest)
+            accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
+        magnitude = geo.norm(accel)
+        up = inputs.nav.up_ecef
+        engines = self._engines_for(inputs, magnitude)
+        throttle, direction = thrust_demand(
+            self.config, accel, inputs.mass_kg, inputs.nav.altitude_m, engines, 80.0, up
+        )
+        return GuidanceOutput(engines, throttle, direction, self.stage.value, event=event)
+
+    def _braking_horizontal(
+        self,
+        inputs: GuidanceInput,
+        geometry: DeckGeometry,
+        up: FloatArray,
+        height_to_gate_m: float,
+        falling_mps: float,
+        gate_speed_mps: float,
+    ) -> FloatArray:
+        """Zero-effort-miss guidance to arrive over the deck, at the deck's speed, at the gate.
+
+        a = 6·ZEM/t² − 2·ZEV/t with the time to go of a uniform deceleration down to the gate:
+        the braking's horizontal share, whatever the speed across the flow at ignition.
+        """
+        t_go = max(
+            2.0 * max(height_to_gate_m, 0.0) / max(falling_mps + gate_speed_mps, 1.0), _MIN_TIME_TO_GO_S
+        )
+        relative = geometry.velocity_rel_ecef_mps
+        velocity_h = relative - float(relative @ up) * up
+        zem = geometry.offset_horizontal_ecef_m - velocity_h * t_go
+        zev = -velocity_h
+        return np.asarray(6.0 * zem / t_go**2 + 2.0 * zev / t_go, dtype=np.float64)
+
+    def _horizontal_acceleration(
+        self, inputs: GuidanceInput, geometry: DeckGeometry, up: FloatArray
+    ) -> FloatArray:
+        pos_bw = inputs.param("LND_POS_BW")
+        vel_bw = inputs.param("LND_VEL_BW")
+        offset = geometry.offset_horizontal_ecef_m
+        wanted = pos_bw * offset
+        speed = geo.norm(wanted)
+        if speed > _MAX_HORIZONTAL_SPEED_MPS:
+            wanted = wanted * (_MAX_HORIZONTAL_SPEED_MPS / speed)
+        relative = geometry.velocity_rel_ecef_mps
+        relative_h = relative - float(relative @ up) * up
+        return np.asarray(vel_bw * (wanted - relative_h), dtype=np.float64)

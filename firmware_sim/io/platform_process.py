@@ -1,0 +1,169 @@
+"""``firmware-sim platform``: one sea platform's sensor box on a serial port, and the platform on MAVLink.
+
+The platform model (``Platform(config, seed)``) runs on the simulation clock, (wall time since
+start) × ``speed``. Every poll takes one snapshot of it; the NMEA talker turns that into the
+sentences that are due (GNSS, gyro, anemometer, transducers, one MRU format), which a writer task
+puts on the line no faster than its baud rate allows; if given a MAVLink link, the same snapshot
+feeds the platform's own MAVLink system (``platform_mavlink``) at its message rates.
+
+The composition root of the platform process: reads its config, builds the parts, runs the loops.
+Knows nothing of sentence layouts or message fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from firmware_sim.io.mavlink_port import MavlinkPort
+from firmware_sim.io.message_rates import MessageRates
+from firmware_sim.io.nmea_talker import (
+    DEFAULT_RATES_HZ,
+    MotionFormat,
+    PlatformSensorTalker,
+    Sentence,
+    TalkerConfig,
+)
+from firmware_sim.io.pacing import BaudPacer
+from firmware_sim.io.platform_mavlink import DEFAULT_RATES_HZ as MAVLINK_RATES_HZ
+from firmware_sim.io.platform_mavlink import PlatformMessages
+from firmware_sim.io.platform_state import PlatformSnapshot, platform_snapshot, wind_over_deck
+from firmware_sim.io.signing import SigningSettings, new_codec
+from firmware_sim.io.wire import SimStream, open_stream, parse_address
+from firmware_sim.physics.config import load_platform_config
+from firmware_sim.physics.platform import Platform
+
+WIND_REFRESH_S = 0.25
+"""Simulated seconds between samples of the wind over the deck (an anemometer averages anyway)."""
+
+NMEA_QUEUE_CHUNKS = 64
+"""Polls' worth of sentences waiting for the line before the oldest are dropped, as a UART overruns."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformOptions:
+    config: Path
+    nmea: str
+    mavlink: str | None = None
+    system_id: int = 2
+    speed: float = 1.0
+    seed: int = 1
+    motion_format: MotionFormat = MotionFormat.SEAPATH_PSXN23
+    rates_hz: Mapping[Sentence, float] = field(default_factory=lambda: dict(DEFAULT_RATES_HZ))
+    signing: SigningSettings | None = None
+    start_utc: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class NmeaStats:
+    bytes_out: int = 0
+    chunks_dropped: int = 0
+
+
+def line_budget_warning(
+    talker: PlatformSensorTalker, state: Any, rates_hz: Mapping[Sentence, float], baud: int
+) -> str:
+    """A warning if the configured sentences need more bytes per second than the line carries."""
+    need = sum(
+        rate * sum(len(line) for line in talker.sentences(sentence, state))
+        for sentence, rate in rates_hz.items()
+    )
+    capacity = BaudPacer(baud).bytes_per_s
+    if need <= capacity:
+        return ""
+    return f"the sentences need {need:.0f} bytes/s but {baud} baud carries {capacity:.0f}: they will lag"
+
+
+class PlatformProcess:
+    def __init__(self, options: PlatformOptions, announce: Callable[[str], None]) -> None:
+        if not options.speed > 0:
+            raise ValueError(f"--speed must be > 0, got {options.speed}")
+        self.options = options
+        self._announce = announce
+        config = load_platform_config(options.config)
+        self.platform = Platform(config, seed=options.seed)
+        self.talker = PlatformSensorTalker(TalkerConfig(options.motion_format, options.rates_hz))
+        self.rates = MessageRates(MAVLINK_RATES_HZ)
+        self.messages = PlatformMessages(options.system_id)
+        self.stats = NmeaStats()
+        self._start_utc = options.start_utc or dt.datetime.now(dt.UTC)
+        self._start_mono = time.monotonic()
+        self._wind: tuple[float, float] | None = None
+        self._wind_time_s = float("-inf")
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=NMEA_QUEUE_CHUNKS)
+        fastest = max([*options.rates_hz.values(), *MAVLINK_RATES_HZ.values()])
+        # Two polls per period of the fastest stream, so no sample falls between polls.
+        self._poll_s = max(0.002, 0.5 / (fastest * options.speed))
+
+    def sim_time_s(self) -> float:
+        return (time.monotonic() - self._start_mono) * self.options.speed
+
+    def snapshot(self, now_s: float) -> PlatformSnapshot:
+        if self._wind is None or now_s - self._wind_time_s >= WIND_REFRESH_S:
+            self._wind, self._wind_time_s = wind_over_deck(self.platform, now_s), now_s
+        return platform_snapshot(self.platform, now_s, self._start_utc, self._wind)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        options = self.options
+        nmea_address = parse_address(options.nmea)
+        async with AsyncExitStack() as stack:
+            nmea = await stack.enter_async_context(open_stream(nmea_address))
+            port = None
+            if options.mavlink is not None:
+                stream = await stack.enter_async_context(open_stream(parse_address(options.mavlink)))
+                port = MavlinkPort(stream, new_codec(options.system_id, 1, options.signing))
+            if nmea_address.scheme == "serial":
+                warning = line_budget_warning(
+                    self.talker, self.snapshot(0.0).sensors, options.rates_hz, nmea_address.baud
+                )
+                if warning:
+                    self._announce(f"firmware-sim: warning: {warning}")
+            pacer = BaudPacer(nmea_address.baud) if nmea_address.scheme == "serial" else None
+            self._announce(
+                f"firmware-sim: platform {self.platform.name} serving NMEA on {options.nmea}"
+                f" ({options.motion_format.value})"
+                + (f" and MAVLink sysid {options.system_id} on {options.mavlink}" if port else "")
+            )
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(self._service(port), name="platform.service"),
+                    group.create_task(self._write_nmea(nmea, pacer), name="platform.nmea"),
+                ]
+                if port is not None:
+                    tasks.append(group.create_task(self._drain(port), name="platform.mavlink-receive"))
+                await stop.wait()
+                for task in tasks:
+                    task.cancel()
+
+    async def _service(self, port: MavlinkPort | None) -> None:
+        while True:
+            now_s = self.sim_time_s()
+            snap = self.snapshot(now_s)
+            data = self.talker.due(snap.sensors, now_s)
+            if data:
+                if self._queue.full():
+                    self._queue.get_nowait()
+                    self.stats.chunks_dropped += 1
+                self._queue.put_nowait(data)
+            if port is not None:
+                await port.send_all([self.messages.build(msg_id, snap) for msg_id in self.rates.due(now_s)])
+            await asyncio.sleep(self._poll_s)
+
+    async def _write_nmea(self, stream: SimStream, pacer: BaudPacer | None) -> None:
+        while True:
+            data = await self._queue.get()
+            if pacer is not None:
+                await asyncio.sleep(pacer.delay_s(time.monotonic(), len(data)))
+            await stream.write(data)
+            self.stats.bytes_out += len(data)
+
+    async def _drain(self, port: MavlinkPort) -> None:
+        # The platform only talks; reading keeps a udpin peer known and the socket from filling up.
+        async for _ in port.messages():
+            pass

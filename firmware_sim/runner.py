@@ -1,0 +1,253 @@
+"""The SITL lockstep loop: sensors from the physics' truth, one flight-computer tick, the actuators held
+over one physics advance, repeated; as fast as possible or paced against a wall clock.
+
+``SitlRunner.step(until_sim_s)`` is the pure-ish core (no clock, no I/O): it advances simulated
+time in control ticks. ``run(speed, clock)`` paces it so simulated time keeps at or ahead of wall
+time × speed (``speed=math.inf``: flat out, yielding to the event loop between chunks), which is
+what the MAVLink endpoint runs beside; ``time_s`` is the simulated time the endpoint puts in
+SYSTEM_TIME. The runner owns the things no flight computer controls: the hold-down clamps'
+latch, the flight termination system's effect, and fault knobs (engine failures). Knows nothing
+of MAVLink or of the flight software's internals beyond its seam.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from firmware_sim.firmware.computer import FlightComputer
+from firmware_sim.firmware.frames import ActuatorFrame
+from firmware_sim.physics.config import PlatformKind, VehicleConfig
+from firmware_sim.physics.earth import approximate_height_m
+from firmware_sim.physics.events import Event, EventKind
+from firmware_sim.physics.integrator import Integrator
+from firmware_sim.physics.platform import Platform, TouchdownReport
+from firmware_sim.physics.vehicle import (
+    Commands,
+    Dispersions,
+    VehicleModel,
+    VehicleState,
+    VehicleStatus,
+    state_on_pad,
+)
+from firmware_sim.sensors import SensorConfig, SensorModel
+from gcs.protocol.dialect import FlightPhase
+
+#: Wall-clock pacing yields to the event loop at least this often (s of simulated time per chunk).
+_CHUNK_SIM_S = 1.0
+_ON_PAD = int(VehicleStatus.ON_PAD)
+
+
+class RunnerClock(Protocol):
+    """The wall clock ``run`` paces against (``gcs.clock.WallClock`` has this shape)."""
+
+    def monotonic_s(self) -> float: ...
+
+    async def sleep(self, duration_s: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSample:
+    """The truth at one control tick, for tests, plots and reports."""
+
+    time_s: float
+    phase: FlightPhase
+    altitude_m: float
+    vertical_speed_up_mps: float
+    thrust_fraction: float
+    engines_lit: int
+
+
+class SitlRunner:
+    """One simulated vehicle, its platforms and its flight computer, stepped in lockstep."""
+
+    def __init__(
+        self,
+        vehicle_config: VehicleConfig,
+        platforms: Sequence[Platform],
+        flight_software: FlightComputer,
+        *,
+        seed: int,
+        physics_tick_s: float | None = None,
+        control_tick_s: float | None = None,
+        sensor_config: SensorConfig | None = None,
+        dispersions: Dispersions | None = None,
+        keep_trace: bool = True,
+    ) -> None:
+        """Put the vehicle on the launch platform's pad, engines off, tanks full.
+
+        Args:
+            platforms: every platform; the one of kind LAUNCH_PLATFORM is the pad, the others are
+                decks to land on. The first landing platform's wind is the wind the vehicle flies in.
+            physics_tick_s: the integrator's RK4 step (default: the vehicle config's).
+            control_tick_s: the flight computer's period on the simulation clock (default: its
+                config's). Each tick is one physics advance of this length.
+
+        Raises:
+            ValueError: without a launch platform, or for non-positive ticks.
+        """
+        launch = [p for p in platforms if p.kind is PlatformKind.LAUNCH_PLATFORM]
+        if not launch:
+            raise ValueError("SitlRunner needs a launch platform among the platforms")
+        self.launch_platform = launch[0]
+        self.decks = tuple(p for p in platforms if p is not self.launch_platform)
+        self.fc = flight_software
+        self.control_tick_s = control_tick_s or flight_software.config.control.control_tick_s
+        if not self.control_tick_s > 0:
+            raise ValueError(f"control_tick_s must be > 0, got {self.control_tick_s}")
+        wind = self.decks[0].wind if self.decks else self.launch_platform.wind
+        self.model = VehicleModel.build(vehicle_config, count=1, wind=wind, dispersions=dispersions)
+        settings = vehicle_config.integration
+        if physics_tick_s is not None:
+            if not physics_tick_s > 0:
+                raise ValueError(f"physics_tick_s must be > 0, got {physics_tick_s}")
+            settings = dataclasses.replace(
+                settings, step_s=physics_tick_s, coast_step_s=max(settings.coast_step_s, physics_tick_s)
+            )
+        self.integrator = Integrator(self.model, settings, decks=self.decks)
+        pad = self.launch_platform.config.position
+        self.state: VehicleState = state_on_pad(
+            self.model, pad.latitude_deg, pad.longitude_deg, pad.deck_height_m, pad.heading_deg
+        )
+        self.sensors = SensorModel(
+            sensor_config or SensorConfig(),
+            self.model,
+            self.decks,  # the launch platform's broadcast is of no use to the flight computer
+            flight_software.config.vehicle.chamber_pressure_nominal_pa,
+            seed,
+        )
+        self.events: list[Event] = []
+        self.trace: list[TraceSample] | None = [] if keep_trace else None
+        self.touchdown: TouchdownReport | None = None
+        self.touchdown_platform: str | None = None
+        self.splashdown_time_s: float | None = None
+        self.liftoff_time_s: float | None = None
+        self.terminated = False
+        self.last_actuators: ActuatorFrame | None = None
+        self._clamps_released = False
+        self._last_tick_s: float | None = None
+        self._previous: VehicleState | None = None
+
+    @property
+    def time_s(self) -> float:
+        """Simulated time (s since the runner started)."""
+        return self.state.time_s
+
+    @property
+    def vehicle_at_rest(self) -> bool:
+        """Landed or splashed (frozen by the physics)."""
+        return not bool(self.state.active[0])
+
+    # --- fault knobs ----------------------------------------------------------------------------
+
+    def fail_engines(self, count: int = 1) -> None:
+        """Engine-out: ``count`` engines can no longer burn from now on."""
+        self.state = dataclasses.replace(self.state, engines_failed=np.array([count], dtype=np.int64))
+
+    # --- lockstep -----------------------------------------------------------------------------
+
+    def step(self, until_sim_s: float) -> None:
+        """Run control ticks until simulated time reaches ``until_sim_s`` (whole ticks)."""
+        while self.state.time_s < until_sim_s - 1e-9:
+            self._tick()
+
+    def run_until(self, done: Callable[[SitlRunner], bool], max_sim_s: float) -> bool:
+        """Tick until ``done(self)`` or simulated time reaches ``max_sim_s``; whether ``done`` held."""
+        while self.state.time_s < max_sim_s - 1e-9:
+            if done(self):
+                return True
+            self._tick()
+        return done(self)
+
+    def _tick(self) -> None:
+        state = self.state
+        clamps_closed = int(state.status[0]) == _ON_PAD and not self._clamps_released
+        frame = self.sensors.frame(state, self._previous, clamps_closed)
+        now = state.time_s
+        dt = 0.0 if self._last_tick_s is None else now - self._last_tick_s
+        self._last_tick_s = now
+        actuators = self.fc.tick(frame, now, dt)
+        self.last_actuators = actuators
+        if actuators.release_clamps:
+            self._clamps_released = True
+        if actuators.fts_fire and not self.terminated:
+            self.terminated = True
+        result = self.integrator.advance(state, self._commands(actuators), self.control_tick_s)
+        self._previous = state
+        self.state = result.state
+        for event in result.events:
+            self.events.append(event)
+            if event.kind is EventKind.LIFTOFF and self.liftoff_time_s is None:
+                self.liftoff_time_s = event.time_s
+            elif event.kind is EventKind.TOUCHDOWN and event.touchdown is not None:
+                self.touchdown = event.touchdown
+                self.touchdown_platform = self._deck_under(event)
+            elif event.kind is EventKind.SPLASHDOWN:
+                self.splashdown_time_s = event.time_s
+        if self.trace is not None:
+            position = state.position_ecef_m[0]
+            up = position / math.sqrt(float(position @ position))
+            self.trace.append(
+                TraceSample(
+                    now,
+                    self.fc.phase,
+                    float(approximate_height_m(position)),
+                    float(state.velocity_ecef_mps[0] @ up),
+                    float(state.thrust_fraction[0]),
+                    int(state.engines_lit[0]),
+                )
+            )
+
+    def _deck_under(self, event: Event) -> str | None:
+        if event.position_ecef_m is None:
+            return self.decks[0].name if len(self.decks) == 1 else None
+        point = np.array([event.position_ecef_m])
+        for deck in self.decks:
+            _, inside = deck.contact_height_m(np.array([event.time_s]), point)
+            if bool(inside[0]):
+                return deck.name
+        return None
+
+    def _commands(self, actuators: ActuatorFrame) -> Commands:
+        # A fired flight termination system ends thrust for good; the rest is ballistic debris.
+        lit = 0 if self.terminated else actuators.engines_lit
+        return Commands(
+            throttle=np.array([actuators.throttle]),
+            engines_lit=np.array([lit], dtype=np.int64),
+            attitude_ecef_from_body=np.array([actuators.attitude_ecef_from_body]),
+            gimbal_deg=np.array([actuators.gimbal_deg]),
+            release_clamps=np.array([self._clamps_released]),
+            cutoff_in_s=np.array([actuators.cutoff_in_s]),
+        )
+
+    # --- paced running ------------------------------------------------------------------------
+
+    async def run(self, speed: float, clock: RunnerClock, until_sim_s: float = math.inf) -> None:
+        """Keep simulated time at or ahead of (wall time since start) × ``speed`` until ``until_sim_s``.
+
+        With ``speed=math.inf`` it runs flat out, yielding to the event loop after every
+        ``_CHUNK_SIM_S`` of simulated time so the endpoint's tasks keep running. Cancel the task to
+        stop it.
+        """
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
+        start_wall = clock.monotonic_s()
+        start_sim = self.time_s
+        while self.time_s < until_sim_s:
+            if math.isinf(speed):
+                self.step(min(self.time_s + _CHUNK_SIM_S, until_sim_s))
+                await clock.sleep(0.0)
+                continue
+            target = start_sim + (clock.monotonic_s() - start_wall) * speed
+            if self.time_s <= target:
+                # One tick past the target keeps simulated time ahead of the wall; chunks bound the
+                # time between yields when the machine cannot keep up.
+                self.step(min(target + self.control_tick_s, self.time_s + _CHUNK_SIM_S, until_sim_s))
+                await clock.sleep(0.0)
+            else:
+                await clock.sleep((self.time_s - target) / speed)

@@ -22,7 +22,11 @@ from gcs.clock import Clock, WallClock
 from gcs.config import GcsConfig, PlatformLinkConfig, load_gcs_config
 from gcs.errors import ConfigError
 from gcs.hub import Hub
-from gcs.links.flight_computer import open_flight_computer
+from gcs.launch.actions import Action, CommandVehicle
+from gcs.launch.control import LaunchControl, load_setup
+from gcs.launch.runner import CommandOutcome, LaunchRunner, LaunchStatusUpdate
+from gcs.launch.vehicle_commands import MavlinkCommander
+from gcs.links.flight_computer import FlightComputerLink, open_flight_computer
 from gcs.links.sea_platform import open_sea_platform_from_config
 from gcs.links.sea_platform_values import PlatformFeedHealth
 from gcs.links.sinks import JournalEntry
@@ -85,6 +89,13 @@ def recorder_settings(config: GcsConfig) -> RecorderSettings:
 def status_lines(hub: Hub) -> list[str]:
     """One line per vehicle and platform from the latest values on the hub (for the terminal)."""
     lines: list[str] = []
+    launch = hub.latest(LaunchStatusUpdate)
+    if launch is not None:
+        count = launch.status.countdown
+        hold = f" hold: {count.hold.reason}" if count.hold is not None else ""
+        unacked = sum(1 for alert in launch.status.alerts if alert.acknowledged_by is None)
+        lines.append(f"count {count.state.value} T{count.t_count_s:+.0f}s go-for-launch "
+                     f"{'yes' if launch.status.go_for_launch.go else 'no'} alerts {unacked}{hold}")
     beats = hub.latest_all(VehicleHeartbeat)
     for sysid, health in sorted(hub.latest_all(VehicleLinkHealth).items(), key=lambda kv: str(kv[0])):
         beat = beats.get(sysid)
@@ -135,12 +146,16 @@ async def run_station(
         })
         async with AsyncExitStack() as stack, asyncio.TaskGroup() as group:
             recorder_task = group.create_task(recorder.run(), name="recorder")
-            await stack.enter_async_context(open_flight_computer(
+            fc = await stack.enter_async_context(open_flight_computer(
                 config.vehicle, config.station, clock=clock, hub=hub,
                 record_frame=recorder.record_frame, journal=journal))
             for platform in config.platforms:
                 await stack.enter_async_context(open_sea_platform_from_config(
                     platform, clock=clock, hub=hub, record_nmea=recorder.record_nmea))
+            if config.launch.enabled:
+                runner = _launch_runner(config, fc, recorder, hub=hub, clock=clock)
+                launch_task = group.create_task(runner.run(), name="launch control")
+                stack.callback(launch_task.cancel)
             print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
             if on_started is not None:
                 on_started(recorder.session_dir)
@@ -156,6 +171,34 @@ async def run_station(
             recorder.journal(JournalKind.SESSION_END, "gcs", {"reason": "stopped"})
             recorder_task.cancel()
         return recorder.session_dir
+
+
+def _launch_runner(
+    config: GcsConfig, fc: FlightComputerLink, recorder: SessionRecorder, *, hub: Hub, clock: Clock
+) -> LaunchRunner:
+    files = config.launch
+    setup = load_setup(files.countdown, files.commit_criteria, files.red_lines, files.range, files.landing)
+    sites = {site.name: site for site in (setup.range.launch, setup.range.landing, setup.range.alternate)
+             if site is not None}
+    sysid = config.vehicle.system_id
+
+    async def command(action: CommandVehicle) -> str:
+        # The count may decide before the vehicle is found; the command waits for it (and its
+        # own timeout), rather than being dropped.
+        vehicle = await fc.wait_for_vehicle(sysid, timeout_s=30.0)
+        return await MavlinkCommander(vehicle.commands, sites)(action)
+
+    def record(action: Action) -> None:
+        recorder.journal(JournalKind(action.record.value), "launch", action.payload(), who=action.who,
+                         unix_time_s=action.at_s)
+
+    def record_outcome(outcome: CommandOutcome) -> None:
+        recorder.journal(JournalKind.COMMAND_ACK if outcome.ok else JournalKind.ALERT, "launch", {
+            "command": outcome.action.command.value, "ok": outcome.ok, "detail": outcome.detail,
+        }, unix_time_s=outcome.unix_time_s)
+
+    return LaunchRunner(LaunchControl(setup), hub=hub, clock=clock, vehicle_sysid=sysid, record=record,
+                        command=command, record_outcome=record_outcome, tick_s=files.tick_s)
 
 
 def run(config_path: str, overrides: RunOverrides, *, status_every_s: float = 5.0) -> int:

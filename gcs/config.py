@@ -358,6 +358,24 @@ class MqttConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LaunchConfig:
+    """The launch-control files of one mission (formats in docs/launch-control.md)."""
+
+    enabled: bool = True
+    countdown: str = "configs/countdowns/quick-hop.toml"
+    commit_criteria: str = "configs/limits/commit-criteria.toml"
+    red_lines: str = "configs/limits/red-lines.toml"
+    range: str = "configs/range/cargo-hop.toml"
+    landing: str = "configs/limits/landing.toml"
+    tick_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.tick_s <= 0.1:
+            expected = "a number of seconds > 0 and <= 0.1 (range safety runs at 10 Hz or more)"
+            raise _Invalid("tick_s", expected, self.tick_s)
+
+
+@dataclass(frozen=True, slots=True)
 class GcsConfig:
     """Everything ``gcs run`` needs, from ``configs/gcs.toml``."""
 
@@ -366,6 +384,7 @@ class GcsConfig:
     platforms: tuple[PlatformLinkConfig, ...] = ()
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    launch: LaunchConfig = field(default_factory=LaunchConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
 
 

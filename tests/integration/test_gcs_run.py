@@ -86,8 +86,12 @@ async def test_gcs_run_records_vehicle_and_platform_and_stops_cleanly(tmp_path: 
     session = RecordedSession.open(session_dir)
     assert session.closed_cleanly
     assert sum(1 for _ in session.tlog_records()) > 5
-    kinds = [record.kind for record in session.journal()]
+    records = list(session.journal())
+    kinds = [record.kind for record in records]
     assert kinds[0] is JournalKind.SESSION_START
+    # Launch control ran: with no deck data yet, the landing-platform criteria are no-go, journaled.
+    assert any(r.source == "launch" and r.payload.get("action") == "criterion_violated" for r in records)
+    assert any(line.strip().startswith("count idle T-180s") for line in output), output
     assert kinds[-1] is JournalKind.SESSION_END
     sentences = [record.sentence for record in session.nmea("landing-barge")]
     assert any(s.startswith(b"$INGGA") for s in sentences)

@@ -34,10 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="path to a gcs.toml")
     check.set_defaults(func=_cmd_config_check)
 
-    from gcs import app, demo
+    from gcs import app, demo, export, replay
 
     app.add_parser(sub)
     demo.add_parser(sub)
+    replay.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 

@@ -28,3 +28,14 @@ def test_physics_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
             "--repeats", "1"]
     assert bench_main(argv) == 0
     assert "real time" in capsys.readouterr().out
+
+
+def test_ingest_benchmark_runs_lossless_and_reports_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    # MAVProxy is found only where a benchmark run installed it; without it the line says so.
+    argv = ["ingest", "--frames", "3000", "--mavproxy-frames", "300", "--flight-minutes", "2"]
+    assert bench_main(argv) == 0
+    out = capsys.readouterr().out
+    assert "ours (parse + state + hub + tlog, TCP in):" in out
+    assert "; lossless (3000 of 3000 messages handled, 3000 frames in the tlog, 0 chunks overflowed" in out
+    assert "MAVProxy" in out
+    assert "memory over a 2-minute simulated flight" in out

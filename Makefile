@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the tests need (real broker, real browser, ...); installed by `make test`.
-TEST_APT_PACKAGES ?=
+TEST_APT_PACKAGES ?= mosquitto mosquitto-clients
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint unit system-deps venv clean bench

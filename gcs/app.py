@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from gcs.bridge.catalog import standard_routes
+from gcs.bridge.mqtt import MqttBridge
+from gcs.bridge.settings import bridge_settings
 from gcs.clock import Clock, WallClock
 from gcs.config import GcsConfig, PlatformLinkConfig, load_gcs_config
 from gcs.errors import ConfigError
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
-from gcs.launch.control import LaunchControl, load_setup
+from gcs.launch.control import LaunchControl, LaunchSetup, load_setup
 from gcs.launch.runner import CommandOutcome, LaunchRunner, LaunchStatusUpdate
 from gcs.launch.vehicle_commands import MavlinkCommander
 from gcs.links.flight_computer import FlightComputerLink, open_flight_computer
@@ -43,6 +46,8 @@ class RunOverrides:
     vehicle: str | None = None
     platforms: tuple[tuple[str, str], ...] = ()
     out_dir: str | None = None
+    mqtt_url: str | None = None
+    """``--mqtt URL``: switches the MQTT fan-out on (and overrides the configured broker)."""
 
 
 def parse_platform_override(text: str) -> tuple[str, str]:
@@ -73,7 +78,11 @@ def apply_overrides(config: GcsConfig, overrides: RunOverrides) -> GcsConfig:
     recorder = config.recorder
     if overrides.out_dir is not None:
         recorder = dataclasses.replace(recorder, out_dir=overrides.out_dir)
-    return dataclasses.replace(config, vehicle=vehicle, platforms=tuple(platforms), recorder=recorder)
+    mqtt = config.mqtt
+    if overrides.mqtt_url is not None:
+        mqtt = dataclasses.replace(mqtt, enabled=True, url=overrides.mqtt_url)
+    return dataclasses.replace(config, vehicle=vehicle, platforms=tuple(platforms), recorder=recorder,
+                               mqtt=mqtt)
 
 
 def recorder_settings(config: GcsConfig) -> RecorderSettings:
@@ -134,6 +143,9 @@ async def run_station(
 ) -> Path:
     """Run the ground station until ``stop`` is set; returns the session folder."""
     hub = hub or Hub()
+    # Settle every setting that can be wrong before anything starts (one clear error, no partial run).
+    mqtt_settings = bridge_settings(config.mqtt) if config.mqtt.enabled else None
+    launch_setup = _launch_setup(config)
     platform_names = tuple(p.name for p in config.platforms)
     async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names) as recorder:
 
@@ -146,14 +158,20 @@ async def run_station(
         })
         async with AsyncExitStack() as stack, asyncio.TaskGroup() as group:
             recorder_task = group.create_task(recorder.run(), name="recorder")
+            if mqtt_settings is not None:
+                # Started before the links so their first events reach the broker too; the bridge's
+                # failures stay inside its task (a broker down never touches links or recorder).
+                bridge = MqttBridge(hub, standard_routes(), mqtt_settings, clock=clock)
+                bridge_task = group.create_task(bridge.run(), name="mqtt bridge")
+                stack.callback(bridge_task.cancel)
             fc = await stack.enter_async_context(open_flight_computer(
                 config.vehicle, config.station, clock=clock, hub=hub,
                 record_frame=recorder.record_frame, journal=journal))
             for platform in config.platforms:
                 await stack.enter_async_context(open_sea_platform_from_config(
                     platform, clock=clock, hub=hub, record_nmea=recorder.record_nmea))
-            if config.launch.enabled:
-                runner = _launch_runner(config, fc, recorder, hub=hub, clock=clock)
+            if launch_setup is not None:
+                runner = _launch_runner(config, launch_setup, fc, recorder, hub=hub, clock=clock)
                 launch_task = group.create_task(runner.run(), name="launch control")
                 stack.callback(launch_task.cancel)
             print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
@@ -173,11 +191,18 @@ async def run_station(
         return recorder.session_dir
 
 
+def _launch_setup(config: GcsConfig) -> LaunchSetup | None:
+    files = config.launch
+    if not files.enabled:
+        return None
+    return load_setup(files.countdown, files.commit_criteria, files.red_lines, files.range, files.landing)
+
+
 def _launch_runner(
-    config: GcsConfig, fc: FlightComputerLink, recorder: SessionRecorder, *, hub: Hub, clock: Clock
+    config: GcsConfig, setup: LaunchSetup, fc: FlightComputerLink, recorder: SessionRecorder, *,
+    hub: Hub, clock: Clock,
 ) -> LaunchRunner:
     files = config.launch
-    setup = load_setup(files.countdown, files.commit_criteria, files.red_lines, files.range, files.landing)
     sites = {site.name: site for site in (setup.range.launch, setup.range.landing, setup.range.alternate)
              if site is not None}
     sysid = config.vehicle.system_id
@@ -224,6 +249,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--platform", action="append", default=[], metavar="NAME=CONNECTION",
                         help="a platform's sensor feed, e.g. landing-barge=/dev/ttyUSB1,38400 (repeatable)")
     parser.add_argument("--out", metavar="DIR", help="folder for session recordings (default sessions/)")
+    parser.add_argument("--mqtt", metavar="URL",
+                        help="fan telemetry out to a broker: mqtt://[USER@]HOST:PORT[/PREFIX] (password from "
+                             "the secrets file or SEAPORT_MQTT_PASSWORD, never the URL)")
     parser.add_argument("--status-every", type=float, default=5.0, metavar="S",
                         help="print link status every S seconds")
     parser.set_defaults(func=_cli)
@@ -234,5 +262,6 @@ def _cli(args: Any) -> int:
         vehicle=args.vehicle,
         platforms=tuple(parse_platform_override(p) for p in args.platform),
         out_dir=args.out,
+        mqtt_url=args.mqtt,
     )
     return run(args.config, overrides, status_every_s=args.status_every)

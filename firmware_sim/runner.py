@@ -24,6 +24,7 @@ from firmware_sim.firmware.computer import FlightComputer
 from firmware_sim.firmware.frames import ActuatorFrame
 from firmware_sim.physics.config import PlatformKind, VehicleConfig
 from firmware_sim.physics.earth import approximate_height_m
+from firmware_sim.physics.engine import EngineMode
 from firmware_sim.physics.events import Event, EventKind
 from firmware_sim.physics.integrator import Integrator
 from firmware_sim.physics.platform import Platform, TouchdownReport
@@ -40,7 +41,10 @@ from gcs.protocol.dialect import FlightPhase
 
 #: Wall-clock pacing yields to the event loop at least this often (s of simulated time per chunk).
 _CHUNK_SIM_S = 1.0
+#: Simulated times closer than this (s) count as equal: ticks are sums of floats.
+_TIME_EPSILON_S = 1e-9
 _ON_PAD = int(VehicleStatus.ON_PAD)
+_ENGINE_OFF = int(EngineMode.OFF)
 
 
 class RunnerClock(Protocol):
@@ -78,6 +82,7 @@ class SitlRunner:
         sensor_config: SensorConfig | None = None,
         dispersions: Dispersions | None = None,
         keep_trace: bool = True,
+        coast_tick_s: float | None = None,
     ) -> None:
         """Put the vehicle on the launch platform's pad, engines off, tanks full.
 
@@ -87,6 +92,10 @@ class SitlRunner:
             physics_tick_s: the integrator's RK4 step (default: the vehicle config's).
             control_tick_s: the flight computer's period on the simulation clock (default: its
                 config's). Each tick is one physics advance of this length.
+            coast_tick_s: a longer tick for the engines-off coast above the air (the physics'
+                ``coast_floor_altitude_m``), where the flight computer only holds an attitude;
+                None keeps every tick at ``control_tick_s``. This trades the flight computer's
+                rate in that phase for simulation speed.
 
         Raises:
             ValueError: without a launch platform, or for non-positive ticks.
@@ -110,6 +119,8 @@ class SitlRunner:
                 settings, step_s=physics_tick_s, coast_step_s=max(settings.coast_step_s, physics_tick_s)
             )
         self.integrator = Integrator(self.model, settings, decks=self.decks)
+        self.coast_tick_s = coast_tick_s
+        self._coast_floor_m = settings.coast_floor_altitude_m
         pad = self.launch_platform.config.position
         self.state: VehicleState = state_on_pad(
             self.model, pad.latitude_deg, pad.longitude_deg, pad.deck_height_m, pad.heading_deg
@@ -153,12 +164,12 @@ class SitlRunner:
 
     def step(self, until_sim_s: float) -> None:
         """Run control ticks until simulated time reaches ``until_sim_s`` (whole ticks)."""
-        while self.state.time_s < until_sim_s - 1e-9:
+        while self.state.time_s < until_sim_s - _TIME_EPSILON_S:
             self._tick()
 
     def run_until(self, done: Callable[[SitlRunner], bool], max_sim_s: float) -> bool:
         """Tick until ``done(self)`` or simulated time reaches ``max_sim_s``; whether ``done`` held."""
-        while self.state.time_s < max_sim_s - 1e-9:
+        while self.state.time_s < max_sim_s - _TIME_EPSILON_S:
             if done(self):
                 return True
             self._tick()
@@ -177,7 +188,7 @@ class SitlRunner:
             self._clamps_released = True
         if actuators.fts_fire and not self.terminated:
             self.terminated = True
-        result = self.integrator.advance(state, self._commands(actuators), self.control_tick_s)
+        result = self.integrator.advance(state, self._commands(actuators), self._tick_length(state))
         self._previous = state
         self.state = result.state
         for event in result.events:
@@ -202,6 +213,16 @@ class SitlRunner:
                     int(state.engines_lit[0]),
                 )
             )
+
+    def _tick_length(self, state: VehicleState) -> float:
+        if (
+            self.coast_tick_s is not None
+            and self.fc.phase is FlightPhase.COAST
+            and int(state.engine_mode[0]) == _ENGINE_OFF
+            and float(approximate_height_m(state.position_ecef_m[0])) > self._coast_floor_m
+        ):
+            return self.coast_tick_s
+        return self.control_tick_s
 
     def _deck_under(self, event: Event) -> str | None:
         if event.position_ecef_m is None:
@@ -238,7 +259,7 @@ class SitlRunner:
             raise ValueError(f"speed must be > 0, got {speed}")
         start_wall = clock.monotonic_s()
         start_sim = self.time_s
-        while self.time_s < until_sim_s:
+        while self.time_s < until_sim_s - _TIME_EPSILON_S:
             if math.isinf(speed):
                 self.step(min(self.time_s + _CHUNK_SIM_S, until_sim_s))
                 await clock.sleep(0.0)

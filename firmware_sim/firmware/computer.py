@@ -94,7 +94,7 @@ _SAFING_VENT_S = 5.0
 #: Vertical speed (m/s, up) that tells a released vehicle has left the pad.
 _LIFTOFF_CLIMB_MPS = 0.5
 #: Attitude lead (s): commanding the wanted axis this far ahead makes up most of the autopilot's lag.
-_ATTITUDE_LEAD_S = 1.5
+_ATTITUDE_LEAD_S = 1.0
 
 
 class ParamSource(Protocol):
@@ -414,7 +414,9 @@ class FlightComputer:
         previous = self._last_axis_wanted
         self._last_axis_wanted = axis
         lead_axis = axis
-        if previous is not None and dt_s > 0:
+        if output.body_axis_rate_ecef is not None:
+            lead_axis = geo.unit(axis + _ATTITUDE_LEAD_S * output.body_axis_rate_ecef)
+        elif previous is not None and dt_s > 0:
             rate = (axis - previous) / dt_s
             # Only slow, smooth motions are led: a jump (a new mode) would be amplified otherwise.
             if geo.norm(rate) < math.radians(self.config.vehicle.max_rate_dps):
@@ -525,6 +527,10 @@ class FlightComputer:
         )
         if tripped:
             self._engine_out = tripped.startswith("engine out")
+            if self._engine_out and self._propellant_depleted():
+                # Not a failed engine: a tank ran dry (the flame-out looks the same in the chamber).
+                self._engine_out = False
+                tripped = self._redlines.tripped = "propellant depleted"
             self._auto_abort = True
             self._apply(E.REDLINE, now_s, f"red line: {tripped}")
 
@@ -573,6 +579,18 @@ class FlightComputer:
             return 0
         floor = _BURNING_PC_FRACTION * self.config.vehicle.chamber_pressure_nominal_pa
         return sum(1 for pc in sensors.chamber_pressure_pa if pc > floor)
+
+    def _propellant_depleted(self) -> bool:
+        """The tanks are down to their residuals (what no engine can draw)."""
+        sensors = self._sensors
+        vehicle = self.config.vehicle
+        if sensors is None:
+            return False
+        fraction = 1.05 * vehicle.unusable_fraction
+        return (
+            sensors.lox_mass_kg <= fraction * vehicle.lox_mass_kg
+            or sensors.ch4_mass_kg <= fraction * vehicle.ch4_mass_kg
+        )
 
     def _mass_kg(self) -> float:
         sensors = self._sensors

@@ -115,13 +115,10 @@ class LandingConfig:
     engines: int = 1
     #: Engines the landing burn may light for its first, hard braking (0: only ``engines``).
     braking_engines: int = 0
-    #: Engines lit for an entry burn; 0 for vehicles that do not make one.
-    entry_burn_engines: int = 0
 
     def __post_init__(self) -> None:
         _require(self.engines >= 1, "landing.engines must be >= 1")
         _require(self.braking_engines >= 0, "landing.braking_engines must be >= 0")
-        _require(self.entry_burn_engines >= 0, "landing.entry_burn_engines must be >= 0")
 
     @property
     def most_engines(self) -> int:
@@ -149,10 +146,6 @@ class FlightSoftwareConfig:
         _require(
             self.landing.most_engines <= self.vehicle.engine_count,
             "landing.engines and landing.braking_engines must not exceed vehicle.engine_count",
-        )
-        _require(
-            self.landing.entry_burn_engines <= self.vehicle.engine_count,
-            "landing.entry_burn_engines must not exceed vehicle.engine_count",
         )
 
 

@@ -79,6 +79,9 @@ _ENTRY_MAX_TILT_DEG = 12.0
 _ENTRY_PREDICT_PERIOD_S = 0.5
 #: Only steer by lift when the dynamic pressure (Pa) gives it some authority.
 _ENTRY_MIN_Q_PA = 500.0
+#: Below this altitude (m) the entry steering also bends the path towards the vertical.
+_BEND_BELOW_M = 30_000.0
+_BEND_ABOVE_M = 12_000.0
 #: The landing burn is not considered above this altitude (m) or speed (m/s): until the air has
 #: slowed the fall to near its terminal speed, drag brakes far harder than the engines can.
 _LANDING_CONSIDERED_BELOW_M = 25_000.0
@@ -407,6 +410,12 @@ class CargoGuidance:
         across = miss - float(miss @ airflow) * airflow
         t_go = max(point.time_to_impact_s, 5.0)
         wanted_accel = 2.0 * across / (t_go * t_go)
+        # Low in the air, also bend the path towards the vertical: lift across the flow, on the
+        # ground side, takes speed off the horizontal that the landing burn could not afford to.
+        if _BEND_ABOVE_M < nav.altitude_m < _BEND_BELOW_M:
+            up = nav.up_ecef
+            steeper = geo.unit(-up - float(-up @ airflow) * airflow)
+            wanted_accel = wanted_accel + inputs.param("ENT_BEND_MPS2") * steeper
         # Tail-first body lift is q S CNa sin(d) cos(d) away from the side the nose tilts to.
         authority = q_pa * vehicle.reference_area_m2 * vehicle.normal_force_slope_per_rad / inputs.mass_kg
         tilt = np.asarray(-wanted_accel / max(authority, 1e-6), dtype=np.float64)

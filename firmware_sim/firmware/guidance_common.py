@@ -64,6 +64,7 @@ class GuidanceOutput:
     thrust_direction_ecef: FloatArray
     mode: str
     body_axis_ecef: FloatArray | None = None
+    body_axis_rate_ecef: FloatArray | None = None  # d(body axis)/dt when known (deck rates), for the lead
     cutoff_in_s: float = math.inf
     event: PhaseEvent | None = None
 

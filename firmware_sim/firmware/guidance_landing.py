@@ -36,6 +36,7 @@ from firmware_sim.firmware.guidance_powered_descent import (
     braking_acceleration,
     least_demanding,
     longest_time_to_go_s,
+    peak_acceleration,
     time_to_go_for,
 )
 from firmware_sim.firmware.navigation import DeckEstimate
@@ -78,8 +79,9 @@ class DeckGeometry:
 
     base_height_m: float  # base point over the deck plane's centre height, along local up
     offset_horizontal_ecef_m: FloatArray  # from the vehicle to the deck centre, horizontal part
-    velocity_rel_ecef_mps: FloatArray  # vehicle minus deck
+    velocity_rel_ecef_mps: FloatArray  # vehicle (its centre of mass) minus deck
     vertical_speed_rel_mps: float  # up positive
+    base_velocity_rel_ecef_mps: FloatArray  # the base point (where the legs are) minus deck
 
 
 def deck_geometry(inputs: GuidanceInput, deck: DeckEstimate, cg_height_m: float) -> DeckGeometry:
@@ -90,7 +92,10 @@ def deck_geometry(inputs: GuidanceInput, deck: DeckEstimate, cg_height_m: float)
     height = -float(to_deck @ up)
     horizontal = to_deck + height * up
     relative = nav.velocity_ecef_mps - deck.velocity_ecef_mps
-    return DeckGeometry(height, horizontal, relative, float(relative @ up))
+    # The base swings with the body's rotation about the centre of mass (the gyros' rate).
+    rate_ecef = geo.quat_rotate(nav.attitude_ecef_from_body, nav.angular_rate_body_radps)
+    base_relative = relative - cg_height_m * geo.cross(rate_ecef, nav.body_axis_ecef)
+    return DeckGeometry(height, horizontal, relative, float(relative @ up), base_relative)
 
 
 class LandingGuidance:
@@ -164,7 +169,7 @@ class LandingGuidance:
             position = position + velocity * ahead_s + 0.5 * gravity * ahead_s**2
             velocity = velocity + gravity * ahead_s
             up = inputs.nav.up_ecef
-            longest = longest_time_to_go_s(-float(position @ up), -float(velocity @ up))
+            longest = longest_time_to_go_s(float(position @ up), -float(velocity @ up))
             t_go, least = least_demanding(position, velocity, final, gravity, longest)
             if least >= _IGNITE_AT_SHARE * self._planned_thrust_accel(inputs):
                 self._time_to_go_s = t_go + ahead_s
@@ -206,6 +211,7 @@ class LandingGuidance:
                 np.zeros(3),
                 nav.velocity_ecef_mps,
                 nav.vertical_speed_up_mps,
+                nav.velocity_ecef_mps,
             )
         return deck_geometry(inputs, deck, self.config.vehicle.cg_height_above_base_m)
 
@@ -278,15 +284,18 @@ class LandingGuidance:
         throttle, direction = thrust_demand(
             self.config, a_up * up + horizontal, inputs.mass_kg, nav.altitude_m, engines, max_tilt, up
         )
-        body_axis = None
+        body_axis = body_axis_rate = None
         if deck is not None and self.stage is LandingStage.FINAL and height < inputs.param("LND_ALIGN_M"):
-            body_axis = unit(deck.normal_ecef)
+            # The broadcast is up to a period old: carry the normal forward by the MRU's rates.
+            body_axis = unit(deck.normal_ecef + deck.normal_rate_ecef_per_s * deck.age_s)
+            body_axis_rate = deck.normal_rate_ecef_per_s
         return GuidanceOutput(
             engines,
             throttle,
             direction,
             self.stage.value,
             body_axis_ecef=body_axis,
+            body_axis_rate_ecef=body_axis_rate,
             event=event,
         )
 
@@ -308,12 +317,12 @@ class LandingGuidance:
         position, velocity, final, gravity = self._braking_target(inputs, geometry)
         # Re-plan the time to go when the planned acceleration would be exceeded (late or weak burn).
         planned = self._planned_thrust_accel(inputs)
-        accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
-        if geo.norm(accel) > planned / inputs.param("LND_THR_MARGIN"):
+        peak = peak_acceleration(position, velocity, final, gravity, self._time_to_go_s)
+        if peak > planned / inputs.param("LND_THR_MARGIN"):
             up = inputs.nav.up_ecef
-            longest = longest_time_to_go_s(-float(position @ up), -float(velocity @ up))
+            longest = longest_time_to_go_s(float(position @ up), -float(velocity @ up))
             self._time_to_go_s = time_to_go_for(position, velocity, final, gravity, planned, longest)
-            accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
+        accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
         magnitude = geo.norm(accel)
         up = inputs.nav.up_ecef
         engines = self._engines_for(inputs, magnitude)
@@ -355,6 +364,8 @@ class LandingGuidance:
         speed = geo.norm(wanted)
         if speed > _MAX_HORIZONTAL_SPEED_MPS:
             wanted = wanted * (_MAX_HORIZONTAL_SPEED_MPS / speed)
-        relative = geometry.velocity_rel_ecef_mps
+        # At the end it is the legs' speed over the deck that counts, not the centre of mass's.
+        final = self.stage is LandingStage.FINAL
+        relative = geometry.base_velocity_rel_ecef_mps if final else geometry.velocity_rel_ecef_mps
         relative_h = relative - float(relative @ up) * up
         return np.asarray(vel_bw * (wanted - relative_h), dtype=np.float64)

@@ -42,6 +42,26 @@ def longest_time_to_go_s(height_m: float, falling_mps: float) -> float:
     return max(2.0 * max(height_m, 0.0) / max(falling_mps, 1e-3), TIME_GRID_S[0])
 
 
+def peak_acceleration(
+    position_rel_m: FloatArray,
+    velocity_rel_mps: FloatArray,
+    final_velocity_mps: FloatArray,
+    gravity_mps2: FloatArray,
+    time_to_go_s: float,
+) -> float:
+    """The largest thrust acceleration (m/s²) the plan asks for on the way.
+
+    The energy-optimal acceleration varies linearly in time, from u0 = 6·ZEM/t² − 2·ZEV/t now to
+    u_f = −6·ZEM/t² + 4·ZEV/t at the end, so its largest size is at one of the ends.
+    """
+    t = time_to_go_s
+    zem = -(position_rel_m + velocity_rel_mps * t + 0.5 * gravity_mps2 * t * t)
+    zev = final_velocity_mps - (velocity_rel_mps + gravity_mps2 * t)
+    now = 6.0 * zem / (t * t) - 2.0 * zev / t
+    end = -6.0 * zem / (t * t) + 4.0 * zev / t
+    return max(geo.norm(now), geo.norm(end))
+
+
 def least_demanding(
     position_rel_m: FloatArray,
     velocity_rel_mps: FloatArray,
@@ -49,15 +69,12 @@ def least_demanding(
     gravity_mps2: FloatArray,
     longest_s: float,
 ) -> tuple[float, float]:
-    """The time to go (s) on the grid up to ``longest_s`` that needs the least thrust acceleration,
-    and that acceleration."""
+    """The time to go (s) on the grid up to ``longest_s`` whose plan peaks lowest, and that peak."""
     best_t, best_a = TIME_GRID_S[0], float("inf")
     for t in TIME_GRID_S:
         if t > longest_s:
             break
-        a = geo.norm(
-            braking_acceleration(position_rel_m, velocity_rel_mps, final_velocity_mps, gravity_mps2, t)
-        )
+        a = peak_acceleration(position_rel_m, velocity_rel_mps, final_velocity_mps, gravity_mps2, t)
         if a < best_a:
             best_t, best_a = t, a
     return best_t, best_a
@@ -71,15 +88,14 @@ def time_to_go_for(
     planned_accel_mps2: float,
     longest_s: float,
 ) -> float:
-    """The longest time to go up to ``longest_s`` whose braking needs at least the planned acceleration
-    (shorter times need more): braking at the planned level, not more gently."""
-    chosen = TIME_GRID_S[0]
+    """The shortest time to go up to ``longest_s`` whose plan never needs more than the planned
+    acceleration (shorter burns lose less to gravity); ``longest_s`` when none is that gentle."""
     for t in TIME_GRID_S:
         if t > longest_s:
             break
-        a = geo.norm(
-            braking_acceleration(position_rel_m, velocity_rel_mps, final_velocity_mps, gravity_mps2, t)
-        )
-        if a >= planned_accel_mps2:
-            chosen = t
-    return chosen
+        if (
+            peak_acceleration(position_rel_m, velocity_rel_mps, final_velocity_mps, gravity_mps2, t)
+            <= planned_accel_mps2
+        ):
+            return t
+    return max(longest_s, TIME_GRID_S[0])

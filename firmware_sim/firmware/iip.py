@@ -88,7 +88,10 @@ def predict_impact(
         return None
     while t < max_time_s:
         speed = math.sqrt(s[3] ** 2 + s[4] ** 2 + s[5] ** 2)
-        dt = min(max(step_fraction * (h - surface_height_m + 200.0) / max(speed, 1.0), 0.05), 20.0)
+        above = h - surface_height_m + 200.0
+        # A slow point still falls: gravity sets a floor on the speed the step is sized for.
+        pace = max(speed, math.sqrt(9.8 * above))
+        dt = min(max(step_fraction * above / pace, 0.05), 20.0)
         bc, ratio = drag_area_per_mass_m2_per_kg, supersonic_drag_ratio
         k1 = _derivative(s, bc, ratio)
         k2 = _derivative([a + 0.5 * dt * b for a, b in zip(s, k1, strict=True)], bc, ratio)

@@ -65,14 +65,16 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("HOP_PITCH_DEG", 1.0, 0.0, 20.0, "deg", "Largest lean during the hop ascent"),
     # Ascent (cargo hop).
     ParamSpec("ASC_MAX_G", 5.0, 1.5, 8.0, "g", "Axial acceleration limit, held by throttling"),
-    ParamSpec("ASC_KICK_S", 10.0, 2.0, 60.0, "s", "Vertical rise before the pitch-over"),
     ParamSpec("ASC_Q_BUCKET", 30000.0, 5000.0, 60000.0, "Pa", "Throttle down to hold this dynamic pressure"),
-    ParamSpec(
-        "IIP_TOL_M", 200.0, 1.0, 50000.0, "m", "Cut off when the impact point is this close to the aim"
-    ),
     # Entry (cargo hop).
-    ParamSpec("ENT_BURN_ALT_M", 60000.0, 10000.0, 120000.0, "m", "Entry burn starts below this altitude"),
-    ParamSpec("ENT_BURN_MPS", 2000.0, 300.0, 8000.0, "m/s", "Entry burn ends at this speed"),
+    ParamSpec(
+        "ENT_BEND_MPS2",
+        0.0,
+        -100.0,
+        100.0,
+        "m/s/s",
+        "Low entry: lift to steepen the path (<0 stretches it; 0 off)",
+    ),
     # Landing burn and touchdown (domain.md §1.3).
     ParamSpec(
         "LND_THR_MARGIN", 0.80, 0.3, 1.0, "", "Plan the landing burn at this fraction of max deceleration"
@@ -93,9 +95,6 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec("LND_ALIGN_M", 10.0, 0.0, 50.0, "m", "Below this base height, align the body with the deck"),
     ParamSpec(
         "LND_HEAVE_GAIN", 1.0, 0.0, 1.5, "", "Fraction of the deck's heave rate followed near touchdown"
-    ),
-    ParamSpec(
-        "LND_ABORT_MISS", 25.0, 5.0, 200.0, "m", "Miss this far off the deck at the approach gate: divert"
     ),
 )
 

@@ -60,7 +60,9 @@ class FlightResult:
         return [f"{e.time_s:.1f} {e.text}" for e in self.fc.telemetry().recent_events]
 
 
-def build(mission: Mission, seed: int, **params: float) -> tuple[SitlRunner, FlightComputer]:
+def build(
+    mission: Mission, seed: int, coast_tick_s: float | None = None, **params: float
+) -> tuple[SitlRunner, FlightComputer]:
     fs_path = CONFIGS / "flight_software" / f"{mission.vehicle}.toml"
     fc = FlightComputer(load_flight_software_config(fs_path), DictParams(**params), seed=seed)
     launch = Platform(load_platform_config(CONFIGS / "platforms" / "launch-platform.toml"), seed=seed)
@@ -73,6 +75,7 @@ def build(mission: Mission, seed: int, **params: float) -> tuple[SitlRunner, Fli
         fc,
         seed=seed,
         sensor_config=load_sensor_config(fs_path),
+        coast_tick_s=coast_tick_s,
     )
     pad = launch.config.position
     site = target.config.position
@@ -95,9 +98,11 @@ def launch(runner: SitlRunner, fc: FlightComputer) -> None:
     assert outcome.result is CommandResult.ACCEPTED, outcome
 
 
-def fly(mission: Mission, seed: int, max_sim_s: float, **params: float) -> FlightResult:
+def fly(
+    mission: Mission, seed: int, max_sim_s: float, coast_tick_s: float | None = None, **params: float
+) -> FlightResult:
     """Launch and fly until the vehicle is down and safe (or ``max_sim_s``)."""
-    runner, fc = build(mission, seed, **params)
+    runner, fc = build(mission, seed, coast_tick_s, **params)
     launch(runner, fc)
     start = time.perf_counter()
     runner.run_until(lambda r: r.vehicle_at_rest and fc.phase is FlightPhase.SAFE, max_sim_s)

@@ -344,16 +344,7 @@ class Countdown:
         if (refused := refuse_unless_role(event.user, HOLD_ROLES, request, now_s)) is not None:
             out.append(refused)
             return
-        if self._state in (CountState.TERMINAL, CountState.LIFTOFF):
-            out.append(
-                self._refused(
-                    event.user,
-                    request,
-                    RefusalCode.PAST_HANDOFF,
-                    _PAST_HANDOFF,
-                    now_s,
-                )
-            )
+        if self._refused_past_handoff(event.user, request, now_s, out):
             return
         if self._state is CountState.HOLDING and self._hold is not None:
             if self._hold.kind is HoldKind.BUILT_IN:
@@ -411,16 +402,7 @@ class Countdown:
         if (refused := refuse_unless_role(event.user, _DIRECTOR, request, now_s)) is not None:
             out.append(refused)
             return
-        if self._state in (CountState.TERMINAL, CountState.LIFTOFF):
-            out.append(
-                self._refused(
-                    event.user,
-                    request,
-                    RefusalCode.PAST_HANDOFF,
-                    _PAST_HANDOFF,
-                    now_s,
-                )
-            )
+        if self._refused_past_handoff(event.user, request, now_s, out):
             return
         if self._state not in (CountState.HOLDING, CountState.ABORTED) or self._lifted_off:
             why = (
@@ -473,16 +455,7 @@ class Countdown:
         if (refused := refuse_unless_role(event.user, _DIRECTOR, request, now_s)) is not None:
             out.append(refused)
             return
-        if self._state in (CountState.TERMINAL, CountState.LIFTOFF):
-            out.append(
-                self._refused(
-                    event.user,
-                    request,
-                    RefusalCode.PAST_HANDOFF,
-                    _PAST_HANDOFF,
-                    now_s,
-                )
-            )
+        if self._refused_past_handoff(event.user, request, now_s, out):
             return
         if (
             self._state not in (CountState.COUNTING, CountState.HOLDING, CountState.ABORTED)
@@ -517,6 +490,13 @@ class Countdown:
                     reason=f"{reason}: past the terminal-count hand-off the vehicle's auto-sequencer decides",
                 )
             )
+
+    def _refused_past_handoff(self, user: User, request: str, now_s: float, out: list[Action]) -> bool:
+        """Refuse ``request`` (and say so) once the count belongs to the vehicle's auto-sequencer."""
+        if self._state not in (CountState.TERMINAL, CountState.LIFTOFF):
+            return False
+        out.append(self._refused(user, request, RefusalCode.PAST_HANDOFF, _PAST_HANDOFF, now_s))
+        return True
 
     def _phase_report(self, phase: FlightPhase, now_s: float, out: list[Action]) -> None:
         previous, self._phase = self._phase, phase

@@ -10,6 +10,7 @@ tested as a table of (time, event) rows. Knows nothing of sockets, the hub or ro
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -36,7 +37,7 @@ class Peer:
         return target_system in (0, self.own_system)
 
 
-class Exchange(Generic[T]):
+class Exchange(Generic[T], abc.ABC):
     """Base of the pure cores; subclasses implement ``start``, ``_handle`` and ``on_timeout``."""
 
     def __init__(self, peer: Peer) -> None:
@@ -72,6 +73,7 @@ class Exchange(Generic[T]):
             raise self._error
         return self._value  # type: ignore[return-value]  # set by _succeed with a T
 
+    @abc.abstractmethod
     def start(self, now_s: float) -> Outgoing:
         raise NotImplementedError
 
@@ -84,9 +86,11 @@ class Exchange(Generic[T]):
     def on_status_text(self, text: StatusText, now_s: float) -> None:
         """A complete STATUSTEXT from the target system (commands keep it as the reason)."""
 
+    @abc.abstractmethod
     def on_timeout(self, now_s: float) -> Outgoing:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _handle(self, msg: Any, now_s: float) -> Outgoing:
         raise NotImplementedError
 

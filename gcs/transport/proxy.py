@@ -19,6 +19,7 @@ Knows nothing of MAVLink or NMEA.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import itertools
 import logging
@@ -68,7 +69,7 @@ def _link_side(link: Link) -> _Side:
     return _Side(link.name, link.read, write)
 
 
-class _FaultProxy:
+class _FaultProxy(abc.ABC):
     """What every proxy shares: specs, seed, clock, lifetime and the per-direction statistics."""
 
     def __init__(self, *, up: FaultSpec, down: FaultSpec, seed: int | str, clock: Clock | None) -> None:
@@ -108,6 +109,7 @@ class _FaultProxy:
         if stack is not None:
             await stack.aclose()
 
+    @abc.abstractmethod
     async def _start(self, stack: AsyncExitStack) -> None:
         raise NotImplementedError
 

@@ -6,6 +6,7 @@ a TCP port nobody listens on, a UDP port another socket holds, a memory wire wit
 
 from __future__ import annotations
 
+import abc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -25,15 +26,17 @@ from tests.support.waits import wait_until, within
 Send = Callable[[bytes], Awaitable[None]]
 
 
-class Unavailable:
+class Unavailable(abc.ABC):
     """An endpoint that cannot be opened until ``appear()`` is entered; ``appear`` yields a sender."""
 
     def __init__(self, stack: AsyncExitStack, tmp_path: Path, network: MemoryNetwork) -> None:
         self.stack, self.tmp_path, self.network = stack, tmp_path, network
 
+    @abc.abstractmethod
     async def endpoint(self) -> Endpoint:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def appear(self) -> AbstractAsyncContextManager[Send]:
         raise NotImplementedError
 

@@ -78,8 +78,10 @@ _paho_log.setLevel(logging.CRITICAL)
 
 ONLINE: Final = b"online"
 OFFLINE: Final = b"offline"
-GOODBYE_TIMEOUT_S: Final = 1.0
-"""How long a stopping bridge tries to say ``offline`` before it disconnects anyway."""
+GOODBYE_TIMEOUT_S: Final = 5.0
+"""How long a stopping bridge tries to say ``offline`` before it disconnects anyway. Generous: if it
+gives up, the clean DISCONNECT that follows suppresses the Will and the status stays ``online`` (a
+CI run on a loaded 2-core machine missed 1 s)."""
 NO_DELAY: Final = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """paho leaves Nagle's algorithm on: each small publish would wait for the previous one's ACK, which
 the receiver delays (up to 40 ms on Linux). Telemetry wants every message on the wire at once."""

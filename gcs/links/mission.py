@@ -327,6 +327,10 @@ class MissionDownload(_Transfer):
                 "the vehicle sent float MISSION_ITEMs, not MISSION_ITEM_INT", MissionResult.UNSUPPORTED
             )
         if isinstance(msg, seaport.MAVLink_mission_ack_message) and self._ours(msg):
+            if msg.type == MissionResult.ACCEPTED:
+                # A vehicle ends a download only with an error; ACCEPTED here is the late, repeated
+                # ACK of an upload just finished (its last item was retried over a lossy link).
+                return []
             return self._refuse(
                 "the vehicle ended the download", as_enum(MissionResult, msg.type), tell_vehicle=False
             )

@@ -6,10 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the tests need (real broker, real browser, ...); installed by `make test`.
-TEST_APT_PACKAGES ?= mosquitto mosquitto-clients
+TEST_APT_PACKAGES ?= mosquitto mosquitto-clients chromium
+# Front-end packages of the console (uPlot, coastlines), from the npm registry; never committed.
+WEB := gcs/console/web
+WEB_STAMP := $(WEB)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint unit system-deps venv clean bench
+.PHONY: demo test lint unit system-deps venv web clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,12 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
 
 system-deps:
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,9 +43,9 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q
 
-test: system-deps $(STAMP) lint unit
+test: system-deps $(STAMP) $(WEB_STAMP) lint unit
 
-demo: $(STAMP)
+demo: $(STAMP) $(WEB_STAMP)
 	$(PY) -m gcs demo
 
 bench: $(STAMP)

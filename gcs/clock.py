@@ -42,6 +42,32 @@ class WallClock:
         await asyncio.sleep(max(0.0, duration_s))
 
 
+class ScaledClock:
+    """Wall time run ``speed`` times faster, from the moment it is made: accelerated SITL.
+
+    The simulator's processes each run on (wall time since their start) x ``speed``, so a ground
+    station on this clock expects the vehicle's 1 Hz heartbeat once a second of its own time and
+    its countdown, timeouts and retries keep the proportions they have in real time. UNIX time
+    starts at the real UTC instant and then runs at the same pace (stamps stay plausible dates).
+    """
+
+    def __init__(self, speed: float, *, epoch_unix_s: float | None = None) -> None:
+        if not (speed > 0 and speed != float("inf")):
+            raise ValueError(f"speed must be a finite number > 0, got {speed}")
+        self.speed = speed
+        self._wall_zero_s = time.monotonic()
+        self._epoch_unix_s = time.time() if epoch_unix_s is None else epoch_unix_s
+
+    def monotonic_s(self) -> float:
+        return (time.monotonic() - self._wall_zero_s) * self.speed
+
+    def unix_time_s(self) -> float:
+        return self._epoch_unix_s + self.monotonic_s()
+
+    async def sleep(self, duration_s: float) -> None:
+        await asyncio.sleep(max(0.0, duration_s) / self.speed)
+
+
 class SimClock:
     """Time that moves only when ``advance_to`` (or ``advance``) is called.
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from gcs.clock import SimClock, WallClock
+from gcs.clock import ScaledClock, SimClock, WallClock
 
 
 async def test_sim_clock_wakes_sleepers_in_deadline_order() -> None:
@@ -45,3 +46,22 @@ async def test_wall_clock_moves_forward() -> None:
     t0 = clock.monotonic_s()
     await clock.sleep(0.01)
     assert clock.monotonic_s() > t0
+
+
+async def test_scaled_clock_runs_speed_times_faster_than_the_wall() -> None:
+    clock = ScaledClock(50.0, epoch_unix_s=1_800_000_000.0)
+    wall_before_s = time.monotonic()
+    sim_before_s = clock.monotonic_s()
+    await clock.sleep(10.0)  # ten seconds of simulation: 0.2 s of wall time
+    wall_s = time.monotonic() - wall_before_s
+    sim_s = clock.monotonic_s() - sim_before_s
+    assert sim_s >= 10.0
+    # The ratio, not a duration: slow machines stretch both sides alike.
+    assert sim_s / wall_s == pytest.approx(50.0, rel=0.05)
+    assert clock.unix_time_s() - 1_800_000_000.0 == pytest.approx(clock.monotonic_s(), abs=0.5)
+
+
+@pytest.mark.parametrize("speed", [0.0, -1.0, float("inf"), float("nan")])
+def test_scaled_clock_refuses_a_speed_that_is_not_a_finite_positive_number(speed: float) -> None:
+    with pytest.raises(ValueError, match="speed"):
+        ScaledClock(speed)

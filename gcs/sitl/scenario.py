@@ -1,0 +1,208 @@
+"""A SITL scenario as data: what to start, how fast, and what must have happened by the end.
+
+``configs/scenarios/NAME.toml`` names the vehicle and its flight software, the platforms (each a
+separate simulator process talking NMEA over a serial pair), the ground station's launch files
+(countdown, range), the simulation speed and time limit, and the expectations that decide the run:
+phases reached in order, the phase it must end in, the platform it must land on, holds and alerts
+that must (or must not) occur. Every mistake names the file, the key and what was expected.
+
+Knows nothing of processes, sockets or the ground station's internals: ``gcs.sitl.mission`` runs
+a scenario, ``gcs.sitl.verdict`` judges it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gcs.config import load_toml
+from gcs.domain.phases import FlightPhase
+from gcs.errors import ConfigError
+from gcs.launch._files import InvalidValue, load_array, load_table, without
+
+SCENARIO_DIR = Path("configs/scenarios")
+
+
+class PlatformRole(enum.Enum):
+    LAUNCH = "launch"
+    LANDING = "landing"
+    ALTERNATE = "alternate"
+
+
+class MotionFormat(enum.Enum):
+    """The motion reference unit's sentence format (``firmware-sim platform --mru``)."""
+
+    PSXN23 = "psxn23"
+    PHTRO_PHLIN = "phtro+phlin"
+    TSS1 = "tss1"
+    PASHR = "pashr"
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSpec:
+    config: str
+    """Vehicle physics config (configs/vehicles/...)."""
+    flight_software: str | None = None
+    """Default: the simulator's own choice for the vehicle."""
+    seed: int = 1
+    telemetry_hz: float = 10.0
+    target_apogee_m: float = 0.0
+    """For the flight plan: 0 lets guidance pick."""
+
+    def __post_init__(self) -> None:
+        if not self.telemetry_hz > 0:
+            raise InvalidValue("telemetry_hz", "a number > 0", self.telemetry_hz)
+        if not self.target_apogee_m >= 0:
+            raise InvalidValue("target_apogee_m", "a number >= 0", self.target_apogee_m)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSpec:
+    name: str
+    """As the range file names the site (the ground station's platform link carries this name)."""
+    config: str
+    """Platform physics config (configs/platforms/...)."""
+    role: PlatformRole
+    sysid: int
+    mru: MotionFormat = MotionFormat.PSXN23
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.sysid <= 254:
+            raise InvalidValue("sysid", "a MAVLink system id from 1 to 254 (not the vehicle's)", self.sysid)
+
+
+@dataclass(frozen=True, slots=True)
+class StationSpec:
+    """The ground station's side: its base config and the launch files that replace its [launch] ones."""
+
+    config: str = "configs/gcs.toml"
+    countdown: str = "configs/countdowns/quick-hop.toml"
+    range: str = "configs/range/hop.toml"
+    commit_criteria: str | None = None
+    red_lines: str | None = None
+    landing: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectations:
+    """What must have happened for the run to pass."""
+
+    phases: tuple[str, ...] = ()
+    """Flight phases the vehicle must report, in this order (others may come between)."""
+    end_phase: tuple[str, ...] = ("SAFE",)
+    """The run ends when the vehicle is in one of these phases; it passes only if it ends there."""
+    landed_on: str | None = None
+    """The platform the vehicle must stand on at the end (None: no landing expected)."""
+    max_touchdown_speed_mps: float = 3.0
+    holds: tuple[str, ...] = ()
+    """Words each of which some automatic hold's reason must contain."""
+    alerts: tuple[str, ...] = ()
+    """Alert keys that must have been raised (``criterion:...``, ``range:...``)."""
+    no_holds: bool = False
+    """No automatic hold may happen (a nominal count)."""
+
+    def __post_init__(self) -> None:
+        for key, names in (("phases", self.phases), ("end_phase", self.end_phase)):
+            for name in names:
+                try:
+                    FlightPhase.from_name(name)
+                except ValueError:
+                    raise InvalidValue(
+                        key, "flight phase names: " + ", ".join(p.config_name for p in FlightPhase), name
+                    ) from None
+        if not self.end_phase:
+            raise InvalidValue("end_phase", "at least one phase (how else would the run end?)", [])
+        if not self.max_touchdown_speed_mps > 0:
+            raise InvalidValue("max_touchdown_speed_mps", "a number > 0", self.max_touchdown_speed_mps)
+
+    @property
+    def phase_values(self) -> tuple[FlightPhase, ...]:
+        return tuple(FlightPhase.from_name(n) for n in self.phases)
+
+    @property
+    def end_phase_values(self) -> frozenset[FlightPhase]:
+        return frozenset(FlightPhase.from_name(n) for n in self.end_phase)
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    name: str
+    description: str = ""
+    speed: float = 20.0
+    """Simulated seconds per wall second with ``--headless`` (the console run is at 1 unless asked)."""
+    time_limit_s: float = 1800.0
+    """Simulated seconds from start to the end phase before the run is judged a failure."""
+
+    def __post_init__(self) -> None:
+        if not self.speed > 0:
+            raise InvalidValue("speed", "a number > 0", self.speed)
+        if not self.time_limit_s > 0:
+            raise InvalidValue("time_limit_s", "a number > 0", self.time_limit_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    speed: float
+    time_limit_s: float
+    vehicle: VehicleSpec
+    platforms: tuple[PlatformSpec, ...]
+    station: StationSpec
+    expect: Expectations
+    path: Path = field(default=Path("."))
+
+    def platform(self, role: PlatformRole) -> PlatformSpec | None:
+        return next((p for p in self.platforms if p.role is role), None)
+
+
+def find_scenario(name_or_path: str, scenario_dir: Path = SCENARIO_DIR) -> Path:
+    """A scenario file from its name (``hop``) or its path.
+
+    Raises:
+        ConfigError: neither a file nor the name of one in ``scenario_dir`` (the message lists them).
+    """
+    as_path = Path(name_or_path)
+    if as_path.suffix == ".toml" or as_path.exists():
+        return as_path
+    candidate = scenario_dir / f"{name_or_path}.toml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(p.stem for p in scenario_dir.glob("*.toml"))) or "none"
+    raise ConfigError(candidate, "", f"a scenario name ({known}) or a scenario file", name_or_path)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load one scenario file.
+
+    Raises:
+        ConfigError: naming the file, the dotted key and what was expected.
+    """
+    path = Path(path)
+    data = load_toml(path)
+    head = load_table(_Head, without(data, "vehicle", "platforms", "station", "expect"), path, "")
+    vehicle = load_table(VehicleSpec, data.get("vehicle"), path, "vehicle")
+    platforms = load_array(PlatformSpec, data, "platforms", path)
+    station = load_table(StationSpec, data.get("station", {}), path, "station")
+    expect = load_table(Expectations, data.get("expect", {}), path, "expect")
+    names = [p.name for p in platforms]
+    sysids = [p.sysid for p in platforms]
+    for i, platform in enumerate(platforms):
+        if names.index(platform.name) != i:
+            raise ConfigError(path, f"platforms[{i}].name", "a name used once", platform.name)
+        if sysids.index(platform.sysid) != i:
+            raise ConfigError(path, f"platforms[{i}].sysid", "a system id used once", platform.sysid)
+    roles = [p.role for p in platforms]
+    for role in (PlatformRole.LAUNCH, PlatformRole.LANDING):
+        if roles.count(role) != 1:
+            raise ConfigError(path, "platforms", f"exactly one platform with role = {role.value!r}",
+                              [r.value for r in roles])
+    if expect.landed_on is not None and expect.landed_on not in names:
+        raise ConfigError(path, "expect.landed_on", "the name of one of the platforms: " + ", ".join(names),
+                          expect.landed_on)
+    return Scenario(
+        name=head.name, description=head.description, speed=head.speed, time_limit_s=head.time_limit_s,
+        vehicle=vehicle, platforms=platforms, station=station, expect=expect, path=path,
+    )

@@ -1,0 +1,143 @@
+"""Judging a SITL run: what was seen, against what the scenario expects. Pure.
+
+``Observations`` is fed the values a run produces, in order (the vehicle's phase, its state, deck
+states, the launch status); ``judge`` turns them and a scenario's ``Expectations`` into a
+``Verdict``: one ``Check`` per expectation with what was seen, so a failed run says exactly why.
+
+Knows nothing of processes, the hub or time sources: the runner feeds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gcs.domain.geodesy import GeoPoint, distance_m
+from gcs.domain.phases import FlightPhase
+from gcs.domain.platform import DeckState
+from gcs.domain.vehicle import VehicleState
+from gcs.launch.control import LaunchStatus
+from gcs.launch.countdown import HoldKind
+from gcs.sitl.scenario import Expectations
+
+ON_DECK_RADIUS_M = 30.0
+"""A vehicle standing within this distance of a deck's centre stands on that deck (half a barge's width)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def lines(self) -> list[str]:
+        return [f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in self.checks]
+
+
+@dataclass
+class Observations:
+    """Everything a verdict needs, gathered while the run goes."""
+
+    phases: list[FlightPhase] = field(default_factory=list)
+    """Every phase the vehicle reported, each change once."""
+    automatic_holds: list[str] = field(default_factory=list)
+    alert_keys: set[str] = field(default_factory=set)
+    last_vehicle: VehicleState | None = None
+    decks: dict[str, DeckState] = field(default_factory=dict)
+    touchdown_speed_mps: float | None = None
+    """Descent rate in the last state before the vehicle reported TOUCHDOWN."""
+    _previous_vehicle: VehicleState | None = None
+
+    @property
+    def phase(self) -> FlightPhase | None:
+        return self.phases[-1] if self.phases else None
+
+    def vehicle_phase(self, phase: FlightPhase) -> None:
+        if phase != self.phase:
+            self.phases.append(phase)
+
+    def vehicle_state(self, state: VehicleState) -> None:
+        if state.phase is FlightPhase.TOUCHDOWN and self.touchdown_speed_mps is None:
+            before = self.last_vehicle if self.last_vehicle is not None else state
+            self.touchdown_speed_mps = max(0.0, before.velocity_down_mps)
+        self.last_vehicle = state
+        self.vehicle_phase(state.phase)
+
+    def deck(self, deck: DeckState) -> None:
+        self.decks[deck.platform] = deck
+
+    def launch_status(self, status: LaunchStatus) -> None:
+        hold = status.countdown.hold
+        if hold is not None and hold.kind is HoldKind.AUTOMATIC and (
+            not self.automatic_holds or self.automatic_holds[-1] != hold.reason
+        ):
+            self.automatic_holds.append(hold.reason)
+        self.alert_keys.update(alert.key for alert in status.alerts)
+
+    def standing_on(self) -> tuple[str | None, float | None]:
+        """The platform whose deck the vehicle is on (by position), and the distance to the nearest deck."""
+        vehicle = self.last_vehicle
+        if vehicle is None or not self.decks:
+            return None, None
+        here = GeoPoint(vehicle.latitude_deg, vehicle.longitude_deg)
+        name, deck = min(
+            self.decks.items(),
+            key=lambda kv: distance_m(here, GeoPoint(kv[1].latitude_deg, kv[1].longitude_deg)),
+        )
+        gap_m = distance_m(here, GeoPoint(deck.latitude_deg, deck.longitude_deg))
+        return (name if gap_m <= ON_DECK_RADIUS_M else None), gap_m
+
+
+def _in_order(seen: list[FlightPhase], wanted: tuple[FlightPhase, ...]) -> FlightPhase | None:
+    """The first wanted phase not seen after the ones before it, or None if all were."""
+    it = iter(seen)
+    for phase in wanted:
+        if not any(p == phase for p in it):
+            return phase
+    return None
+
+
+def judge(expect: Expectations, seen: Observations, *, timed_out: bool) -> Verdict:
+    checks: list[Check] = []
+    trail = " > ".join(p.config_name for p in seen.phases) or "none"
+    missing = _in_order(seen.phases, expect.phase_values)
+    checks.append(Check(
+        "phases", missing is None,
+        f"saw {trail}" if missing is None else f"{missing.config_name} not reached in order; saw {trail}",
+    ))
+    ends = expect.end_phase_values
+    end = seen.phase
+    checks.append(Check(
+        "end state", end in ends and not timed_out,
+        ("timed out in " if timed_out else "ended in ") + (end.config_name if end else "no phase")
+        + f" (expected {' or '.join(sorted(p.config_name for p in ends))})",
+    ))
+    if expect.landed_on is not None:
+        on, gap_m = seen.standing_on()
+        gap = "no position" if gap_m is None else f"{gap_m:.1f} m from the nearest deck centre"
+        checks.append(Check("landed on", on == expect.landed_on, f"on {on or 'no deck'} ({gap})"))
+        speed = seen.touchdown_speed_mps
+        checks.append(Check(
+            "touchdown speed",
+            speed is not None and speed <= expect.max_touchdown_speed_mps,
+            "no touchdown seen" if speed is None
+            else f"{speed:.2f} m/s down (limit {expect.max_touchdown_speed_mps:g})",
+        ))
+    for words in expect.holds:
+        hit = next((r for r in seen.automatic_holds if words in r), None)
+        checks.append(Check(f"hold '{words}'", hit is not None, hit or f"holds seen: {seen.automatic_holds}"))
+    if expect.no_holds:
+        checks.append(Check("no automatic hold", not seen.automatic_holds,
+                            "none" if not seen.automatic_holds else "; ".join(seen.automatic_holds)))
+    for key in expect.alerts:
+        checks.append(Check(f"alert {key}", key in seen.alert_keys,
+                            "raised" if key in seen.alert_keys else f"raised: {sorted(seen.alert_keys)}"))
+    return Verdict(tuple(checks))

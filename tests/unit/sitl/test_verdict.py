@@ -1,0 +1,63 @@
+"""A run's verdict: one check per expectation, each saying what was seen."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from gcs.domain.phases import FlightPhase as P
+from gcs.domain.platform import DeckState
+from gcs.domain.vehicle import VehicleState
+from gcs.sitl.scenario import Expectations
+from gcs.sitl.verdict import Observations, judge
+
+
+def _deck(lat: float, lon: float) -> DeckState:
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(DeckState):
+        values[f.name] = 0.0 if f.type in ("float", float) else None
+    values.update(platform="hop-barge", latitude_deg=lat, longitude_deg=lon, on_station=True, deck_clear=None)
+    return DeckState(**values)  # type: ignore[arg-type]
+
+
+def _flight(
+    *phases: P, end_at: tuple[float, float] = (36.5, 121.6045), descent_mps: float = 1.5
+) -> Observations:
+    seen = Observations()
+    seen.deck(_deck(36.5, 121.6045))
+    for i, phase in enumerate(phases):
+        down = descent_mps if phase is P.LANDING_BURN else 0.0
+        seen.vehicle_state(VehicleState(float(i), *end_at, 3.0, 0.0, 0.0, down, phase))
+    return seen
+
+
+EXPECT = Expectations(phases=("ignition", "ascent", "touchdown"), end_phase=("safe",), landed_on="hop-barge")
+NOMINAL = (P.SAFE, P.STANDBY, P.TERMINAL_COUNT, P.IGNITION, P.ASCENT, P.COAST, P.LANDING_BURN, P.TOUCHDOWN,
+           P.SAFING, P.SAFE)
+
+
+def test_a_nominal_flight_passes_every_check() -> None:
+    verdict = judge(EXPECT, _flight(*NOMINAL), timed_out=False)
+    assert verdict.passed, verdict.lines()
+    assert [c.name for c in verdict.checks] == ["phases", "end state", "landed on", "touchdown speed"]
+
+
+@pytest.mark.parametrize(
+    ("seen", "timed_out", "failed", "words"),
+    [
+        (_flight(P.SAFE, P.TERMINAL_COUNT, P.IGNITION, P.ABORT, P.SAFING, P.SAFE), False, "phases",
+         "ascent not reached"),
+        (_flight(*NOMINAL[:-2]), True, "end state", "timed out in touchdown"),
+        (_flight(*NOMINAL, end_at=(36.5, 121.6050)), False, "landed on", "on no deck"),
+        (_flight(*NOMINAL, descent_mps=6.0), False, "touchdown speed", "6.00 m/s"),
+    ],
+)
+def test_each_failure_names_what_was_seen(
+    seen: Observations, timed_out: bool, failed: str, words: str
+) -> None:
+    verdict = judge(EXPECT, seen, timed_out=timed_out)
+    assert not verdict.passed
+    [check] = [c for c in verdict.checks if c.name == failed]
+    assert not check.ok
+    assert words in check.detail

@@ -68,6 +68,65 @@ class ScaledClock:
         await asyncio.sleep(max(0.0, duration_s) / self.speed)
 
 
+class FollowerClock:
+    """The simulator's time, as it reports it: accelerated SITL with the simulator in charge.
+
+    Between reports (``observe``, fed from the vehicle's SYSTEM_TIME) time runs on at ``speed``,
+    but never more than ``max_lead_s`` past the simulator's last report: a simulator that falls
+    behind its speed (a loaded machine) holds the ground station back with it, so heartbeat
+    timeouts, command retries and the countdown stay in simulated seconds. When no report comes
+    for ``release_after_wall_s`` of wall time (the link is down) time runs free at ``speed``, so a
+    lost link is still noticed. Before the first report it runs free too.
+    """
+
+    def __init__(self, speed: float, *, max_lead_s: float = 0.5, release_after_wall_s: float = 0.5,
+                 epoch_unix_s: float | None = None) -> None:
+        if not (speed > 0 and speed != float("inf")):
+            raise ValueError(f"speed must be a finite number > 0, got {speed}")
+        self.speed = speed
+        self.max_lead_s = max_lead_s
+        self.release_after_wall_s = release_after_wall_s
+        self._epoch_unix_s = time.time() if epoch_unix_s is None else epoch_unix_s
+        self._anchor_s = 0.0
+        self._anchor_wall_s = time.monotonic()
+        self._offset_s: float | None = None
+        self._last_s = 0.0
+        self._wall_zero_s = self._anchor_wall_s
+        self.reports = 0
+
+    def monotonic_s(self) -> float:
+        since_wall_s = time.monotonic() - self._anchor_wall_s
+        t = self._anchor_s + since_wall_s * self.speed
+        if self._offset_s is not None and since_wall_s < self.release_after_wall_s:
+            t = min(t, self._anchor_s + self.max_lead_s)
+        self._last_s = max(self._last_s, t)
+        return self._last_s
+
+    def unix_time_s(self) -> float:
+        return self._epoch_unix_s + self.monotonic_s()
+
+    def observe(self, simulator_s: float) -> None:
+        """The simulator says its time is ``simulator_s`` (any origin: only its steps matter)."""
+        now_s = self.monotonic_s()
+        if self._offset_s is None:
+            self._offset_s = now_s - simulator_s
+        self._anchor_s = simulator_s + self._offset_s
+        self._anchor_wall_s = time.monotonic()
+        self.reports += 1
+
+    @property
+    def behind_s(self) -> float:
+        """How far this clock is behind ``speed`` x wall time: what a slower simulator cost the run."""
+        return max(0.0, (time.monotonic() - self._wall_zero_s) * self.speed - self.monotonic_s())
+
+    async def sleep(self, duration_s: float) -> None:
+        deadline_s = self.monotonic_s() + max(0.0, duration_s)
+        while (remaining_s := deadline_s - self.monotonic_s()) > 0:
+            # Wall time is only an estimate while the simulator holds us back: look again.
+            await asyncio.sleep(max(remaining_s / self.speed, 0.001))
+        await asyncio.sleep(0)
+
+
 class SimClock:
     """Time that moves only when ``advance_to`` (or ``advance``) is called.
 

@@ -163,11 +163,35 @@ def engine_status(t: FlightTelemetry, ctx: TelemetryContext) -> list[Any]:
     return out
 
 
+# ASSUMPTION: the simulator has no tank thermodynamics; ullage pressures follow the phase as a
+# pressurisation system holds them: vent-regulated on the pad, at flight pressure from the terminal
+# count on, falling to ambient while the vents are open. Propellants at their normal boiling points.
+_PAD_ULLAGE_PA = 160_000.0
+_FLIGHT_ULLAGE_PA = (300_000.0, 280_000.0)  # LOX, CH4
+_VENTED_ULLAGE_PA = 105_000.0
+_LOX_TEMPERATURE_K = 90.2
+_CH4_TEMPERATURE_K = 111.7
+_PRESSURISED = frozenset({
+    FlightPhase.TERMINAL_COUNT, FlightPhase.IGNITION, FlightPhase.ASCENT, FlightPhase.COAST,
+    FlightPhase.ENTRY, FlightPhase.LANDING_BURN, FlightPhase.TOUCHDOWN, FlightPhase.ABORT,
+})
+
+
+def _ullage_pa(t: FlightTelemetry) -> tuple[float, float]:
+    if t.tanks.venting:
+        return _VENTED_ULLAGE_PA, _VENTED_ULLAGE_PA
+    if t.phase in _PRESSURISED:
+        return _FLIGHT_ULLAGE_PA
+    return _PAD_ULLAGE_PA, _PAD_ULLAGE_PA
+
+
 def tank_status(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
     tanks = t.tanks
     vents = S.TANK_VENT_FLAGS_LOX_VENT_OPEN | S.TANK_VENT_FLAGS_CH4_VENT_OPEN if tanks.venting else 0
+    lox_pa, ch4_pa = _ullage_pa(t)
     return S.MAVLink_tank_status_message(
-        _ms(t.time_s), tanks.lox_mass_kg, tanks.ch4_mass_kg, _NAN, _NAN, _NAN, _NAN, vents
+        _ms(t.time_s), tanks.lox_mass_kg, tanks.ch4_mass_kg, lox_pa, ch4_pa, _LOX_TEMPERATURE_K,
+        _CH4_TEMPERATURE_K, vents
     )
 
 

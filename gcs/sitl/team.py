@@ -1,7 +1,8 @@
 """The launch team of a headless SITL run, as a pure policy: what a nominal team asks for, and when.
 
 Given the launch status, ``ScriptedTeam.decide`` returns the requests people at the consoles would
-make in a nominal count: the launch director starts the count; when a poll is open each station's
+make in a nominal count: the launch director starts the count, and resumes it after an automatic
+hold once every commit criterion is go again; when a poll is open each station's
 engineer answers go; with every station go the director gives go for launch; after landing the
 recovery crew confirms the checklist steps that need a person. Each request is made once; the
 launch cores check the roles and the state exactly as for a person at the console.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from gcs.domain.roles import Role, User
 from gcs.launch.control import AnswerPoll, ConfirmRecoveryItem, GiveGoForLaunch, LaunchEvent, LaunchStatus
-from gcs.launch.countdown import CountState, StartCount
+from gcs.launch.countdown import CountState, HoldKind, ResumeCount, StartCount
 from gcs.launch.poll import PollState
 from gcs.launch.recovery import RecoveryState
 
@@ -32,6 +33,7 @@ class ScriptedTeam:
     _answered: set[tuple[int, str]] = field(default_factory=set)
     _go_given_rounds: set[int] = field(default_factory=set)
     _confirmed: set[str] = field(default_factory=set)
+    _resumed: set[tuple[str, float]] = field(default_factory=set)
 
     def decide(self, status: LaunchStatus) -> list[LaunchEvent]:
         out: list[LaunchEvent] = []
@@ -39,6 +41,13 @@ class ScriptedTeam:
         if not self._started and status.countdown.state is CountState.IDLE:
             self._started = True
             out.append(StartCount(director))
+        hold = status.countdown.hold
+        if (status.countdown.state is CountState.HOLDING and hold is not None
+                and hold.kind is HoldKind.AUTOMATIC and status.criteria_gate.go
+                and (hold.reason, hold.since_s) not in self._resumed):
+            # The rule that held the count is go again: the director resumes, once per hold.
+            self._resumed.add((hold.reason, hold.since_s))
+            out.append(ResumeCount(director))
         poll = status.poll
         if poll.state is PollState.OPEN:
             for row in poll.rows:

@@ -9,6 +9,7 @@ Knows nothing of processes, the hub or time sources: the runner feeds it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from gcs.domain.geodesy import GeoPoint, distance_m
@@ -72,7 +73,8 @@ class Observations:
         self.vehicle_phase(state.phase)
 
     def deck(self, deck: DeckState) -> None:
-        self.decks[deck.platform] = deck
+        if math.isfinite(deck.latitude_deg) and math.isfinite(deck.longitude_deg):
+            self.decks[deck.platform] = deck  # a deck with no position fix yet is nowhere
 
     def launch_status(self, status: LaunchStatus) -> None:
         hold = status.countdown.hold

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gcs.clock import ScaledClock, SimClock, WallClock
+from gcs.clock import FollowerClock, ScaledClock, SimClock, WallClock
 
 
 async def test_sim_clock_wakes_sleepers_in_deadline_order() -> None:
@@ -65,3 +65,38 @@ async def test_scaled_clock_runs_speed_times_faster_than_the_wall() -> None:
 def test_scaled_clock_refuses_a_speed_that_is_not_a_finite_positive_number(speed: float) -> None:
     with pytest.raises(ValueError, match="speed"):
         ScaledClock(speed)
+
+
+async def test_follower_clock_waits_for_a_simulator_that_falls_behind() -> None:
+    clock = FollowerClock(100.0, max_lead_s=0.5, release_after_wall_s=5.0)
+    clock.observe(10.0)  # the simulator's origin is its own: only steps count
+    start_s = clock.monotonic_s()
+    # No further report: within the release time the clock runs at most max_lead_s ahead.
+    await asyncio.sleep(0.05)  # wall time, on purpose: 5 s of free-running time at 100x
+    assert clock.monotonic_s() - start_s == pytest.approx(0.5, abs=0.01)
+    # A report moves it on to the simulator's time.
+    clock.observe(12.0)
+    assert clock.monotonic_s() - start_s >= 2.0
+    assert clock.behind_s > 1.0  # at least 5 s of wall-speed time against ~2.5 s of simulator time
+    # It never goes back, even when a late report names an earlier time.
+    before_s = clock.monotonic_s()
+    clock.observe(11.0)
+    assert clock.monotonic_s() >= before_s
+
+
+async def test_follower_clock_runs_free_when_the_simulator_goes_silent() -> None:
+    clock = FollowerClock(100.0, max_lead_s=0.5, release_after_wall_s=0.05)
+    clock.observe(0.0)
+    start_s = clock.monotonic_s()
+    await asyncio.sleep(0.2)  # silence longer than the release time: the link is down
+    assert clock.monotonic_s() - start_s > 10.0  # 20 s at 100x (more on a slow machine)
+
+
+async def test_follower_clock_sleepers_wake_when_the_simulator_reports() -> None:
+    clock = FollowerClock(1000.0, max_lead_s=0.1, release_after_wall_s=60.0)
+    clock.observe(0.0)
+    sleeper = asyncio.create_task(clock.sleep(5.0))
+    await asyncio.sleep(0.02)  # 20 s at 1000x, but the simulator has not moved
+    assert not sleeper.done()
+    clock.observe(6.0)
+    await asyncio.wait_for(sleeper, 1.0)

@@ -1,5 +1,9 @@
 """The composition root of ``gcs run``: reads the config, builds everything, runs it in one TaskGroup.
 
+Parts: the recorder (journal also on the hub), the MQTT bridge if enabled, the operator console if
+enabled (``--console HOST:PORT`` / ``--no-console``), the flight-computer and platform links, and
+launch control, whose requests the console sends.
+
 Only this module sees the whole ``GcsConfig``; each part receives its own slice and the narrow
 callables it reports to (frames and raw sentences to the recorder, journal entries, the hub). On
 Ctrl-C or SIGTERM the tasks are cancelled in order, the recorder flushes and closes its files, and
@@ -23,6 +27,9 @@ from gcs.bridge.mqtt import MqttBridge
 from gcs.bridge.settings import bridge_settings
 from gcs.clock import Clock, WallClock
 from gcs.config import GcsConfig, PlatformLinkConfig, load_gcs_config
+from gcs.console.server import ConsoleServer, ConsoleSettings
+from gcs.console.views import ExpectedPeriods
+from gcs.domain.phases import FlightPhase as Phase
 from gcs.errors import ConfigError
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
@@ -48,6 +55,21 @@ class RunOverrides:
     out_dir: str | None = None
     mqtt_url: str | None = None
     """``--mqtt URL``: switches the MQTT fan-out on (and overrides the configured broker)."""
+    console: tuple[str, int] | None = None
+    """``--console HOST:PORT``: switches the console on, listening there."""
+    no_console: bool = False
+    """``--no-console``: no web console for this run."""
+
+
+@dataclass(frozen=True, slots=True)
+class StationParts:
+    """The running station's parts, for a caller that drives it (``gcs sitl`` uploads the plan and
+    plays the launch team through them)."""
+
+    flight_computer: FlightComputerLink
+    launch: LaunchRunner | None
+    vehicle_sysid: int
+    session_dir: Path
 
 
 def parse_platform_override(text: str) -> tuple[str, str]:
@@ -60,6 +82,22 @@ def parse_platform_override(text: str) -> tuple[str, str]:
     if not sep or not name.strip() or not connection.strip():
         raise ConfigError("--platform", "", "NAME=CONNECTION, e.g. landing-barge=/dev/ttyUSB1,38400", text)
     return name.strip(), connection.strip()
+
+
+def parse_console_override(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (or ``[IPv6]:PORT``) from ``--console``.
+
+    Raises:
+        ConfigError: not of that form.
+    """
+    expected = "HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)"
+    host, sep, port = text.rpartition(":")
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.strip().isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError("--console", "", expected, text)
+    return host, int(port)
 
 
 def apply_overrides(config: GcsConfig, overrides: RunOverrides) -> GcsConfig:
@@ -81,8 +119,14 @@ def apply_overrides(config: GcsConfig, overrides: RunOverrides) -> GcsConfig:
     mqtt = config.mqtt
     if overrides.mqtt_url is not None:
         mqtt = dataclasses.replace(mqtt, enabled=True, url=overrides.mqtt_url)
+    console = config.console
+    if overrides.console is not None:
+        host, port = overrides.console
+        console = dataclasses.replace(console, enabled=True, bind_host=host, port=port)
+    if overrides.no_console:
+        console = dataclasses.replace(console, enabled=False)
     return dataclasses.replace(config, vehicle=vehicle, platforms=tuple(platforms), recorder=recorder,
-                               mqtt=mqtt)
+                               mqtt=mqtt, console=console)
 
 
 def recorder_settings(config: GcsConfig) -> RecorderSettings:
@@ -92,6 +136,49 @@ def recorder_settings(config: GcsConfig) -> RecorderSettings:
         flush_interval_s=slice_.flush_interval_s,
         tlog_segment_bytes=slice_.tlog_segment_bytes,
         max_backlog_bytes=slice_.max_backlog_bytes,
+    )
+
+
+def expected_periods(config: GcsConfig) -> ExpectedPeriods:
+    """How often each console key should change, from what this station asks for (docs/console-api.md)."""
+    rates = {rate.message: rate.rate_hz for rate in config.vehicle.message_rates}
+    defaults = ExpectedPeriods()
+
+    def period(message: str, message_id: int, default_s: float) -> float:
+        rate_hz = rates.get(message, rates.get(str(message_id)))
+        return default_s if rate_hz is None or rate_hz <= 0 else 1.0 / rate_hz
+
+    platform_state = {
+        p.name: max(1.0 / p.publish_rate_hz, 1.0 / p.expected_rates.motion_hz) for p in config.platforms
+    }
+    return ExpectedPeriods(
+        launch_s=config.launch.tick_s,
+        heartbeat_s=config.vehicle.heartbeat_interval_s,
+        link_s=defaults.link_s,
+        state_s=period("GLOBAL_POSITION_INT", 33, defaults.state_s),
+        iip_s=period("IMPACT_POINT", 52503, defaults.iip_s),
+        platform_state_s=platform_state,
+    )
+
+
+def console_settings(config: GcsConfig) -> ConsoleSettings:
+    c = config.console
+    return ConsoleSettings(
+        bind_host=c.bind_host,
+        port=c.port,
+        users_file=Path(c.users_file),
+        session_ttl_s=c.session_ttl_s,
+        max_update_hz=c.max_update_hz,
+        client_stall_s=c.client_stall_s,
+        max_clients=c.max_clients,
+        tls_cert_file=Path(c.tls_cert_file) if c.tls_cert_file else None,
+        tls_key_file=Path(c.tls_key_file) if c.tls_key_file else None,
+        login_max_failures=c.login_max_failures,
+        login_window_s=c.login_window_s,
+        login_lockout_s=c.login_lockout_s,
+        vehicle_sysid=config.vehicle.system_id,
+        platforms=tuple(p.name for p in config.platforms),
+        periods=expected_periods(config),
     )
 
 
@@ -140,6 +227,7 @@ async def run_station(
     status_every_s: float = 5.0,
     out: TextIO = sys.stdout,
     on_started: Callable[[Path], None] | None = None,
+    on_parts: Callable[[StationParts], None] | None = None,
 ) -> Path:
     """Run the ground station until ``stop`` is set; returns the session folder."""
     hub = hub or Hub()
@@ -147,7 +235,8 @@ async def run_station(
     mqtt_settings = bridge_settings(config.mqtt) if config.mqtt.enabled else None
     launch_setup = _launch_setup(config)
     platform_names = tuple(p.name for p in config.platforms)
-    async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names) as recorder:
+    async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names,
+                               hub=hub) as recorder:
 
         def journal(entry: JournalEntry, payload: Mapping[str, Any]) -> None:
             recorder.journal(JournalKind(entry.value), "vehicle-link", dict(payload))
@@ -164,16 +253,32 @@ async def run_station(
                 bridge = MqttBridge(hub, standard_routes(), mqtt_settings, clock=clock)
                 bridge_task = group.create_task(bridge.run(), name="mqtt bridge")
                 stack.callback(bridge_task.cancel)
+            console: ConsoleServer | None = None
+            if config.console.enabled:
+                # Before the links too, so the page's journal starts with the session.
+                console = await stack.enter_async_context(ConsoleServer(
+                    console_settings(config), hub=hub, clock=clock, setup=launch_setup,
+                    journal=recorder.journal))
+                console_task = group.create_task(console.run(), name="console")
+                stack.callback(console_task.cancel)
+                print(f"gcs: console on {console.url}/", file=out, flush=True)
+                if console.users.problem is not None:
+                    print(f"gcs: console: nobody can log in: {console.users.problem}", file=out, flush=True)
             fc = await stack.enter_async_context(open_flight_computer(
                 config.vehicle, config.station, clock=clock, hub=hub,
                 record_frame=recorder.record_frame, journal=journal))
             for platform in config.platforms:
                 await stack.enter_async_context(open_sea_platform_from_config(
                     platform, clock=clock, hub=hub, record_nmea=recorder.record_nmea))
+            runner: LaunchRunner | None = None
             if launch_setup is not None:
                 runner = _launch_runner(config, launch_setup, fc, recorder, hub=hub, clock=clock)
                 launch_task = group.create_task(runner.run(), name="launch control")
                 stack.callback(launch_task.cancel)
+                if console is not None:
+                    console.launch = runner
+            if on_parts is not None:
+                on_parts(StationParts(fc, runner, config.vehicle.system_id, recorder.session_dir))
             print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
             if on_started is not None:
                 on_started(recorder.session_dir)
@@ -189,6 +294,16 @@ async def run_station(
             recorder.journal(JournalKind.SESSION_END, "gcs", {"reason": "stopped"})
             recorder_task.cancel()
         return recorder.session_dir
+
+
+def _vehicle_phase(hub: Hub, sysid: int) -> Phase | None:
+    beat = hub.latest(VehicleHeartbeat, key=sysid)
+    if beat is None:
+        return None
+    try:
+        return Phase(beat.custom_mode)
+    except ValueError:
+        return None
 
 
 def _launch_setup(config: GcsConfig) -> LaunchSetup | None:
@@ -211,7 +326,7 @@ def _launch_runner(
         # The count may decide before the vehicle is found; the command waits for it (and its
         # own timeout), rather than being dropped.
         vehicle = await fc.wait_for_vehicle(sysid, timeout_s=30.0)
-        return await MavlinkCommander(vehicle.commands, sites)(action)
+        return await MavlinkCommander(vehicle.commands, sites, lambda: _vehicle_phase(hub, sysid))(action)
 
     def record(action: Action) -> None:
         recorder.journal(JournalKind(action.record.value), "launch", action.payload(), who=action.who,
@@ -252,6 +367,11 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--mqtt", metavar="URL",
                         help="fan telemetry out to a broker: mqtt://[USER@]HOST:PORT[/PREFIX] (password from "
                              "the secrets file or SEAPORT_MQTT_PASSWORD, never the URL)")
+    console = parser.add_mutually_exclusive_group()
+    console.add_argument("--console", metavar="HOST:PORT",
+                         help="serve the operator console there (default: [console] of the config, "
+                              "127.0.0.1:8080); port 0 picks a free one")
+    console.add_argument("--no-console", action="store_true", help="no operator console for this run")
     parser.add_argument("--status-every", type=float, default=5.0, metavar="S",
                         help="print link status every S seconds")
     parser.set_defaults(func=_cli)
@@ -263,5 +383,7 @@ def _cli(args: Any) -> int:
         platforms=tuple(parse_platform_override(p) for p in args.platform),
         out_dir=args.out,
         mqtt_url=args.mqtt,
+        console=parse_console_override(args.console) if args.console else None,
+        no_console=args.no_console,
     )
     return run(args.config, overrides, status_every_s=args.status_every)

@@ -35,11 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_config_check)
 
     from gcs import app, demo, export, replay
+    from gcs.console import cli as console_cli
+    from gcs.sitl import command as sitl_command
 
     app.add_parser(sub)
     demo.add_parser(sub)
     replay.add_parser(sub)
     export.add_parser(sub)
+    console_cli.add_parser(sub)
+    sitl_command.add_parser(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ for timing. Knows nothing of links, codecs or rockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -92,6 +93,7 @@ class FollowerClock:
         self._offset_s: float | None = None
         self._last_s = 0.0
         self._wall_zero_s = self._anchor_wall_s
+        self._report: asyncio.Future[None] | None = None
         self.reports = 0
 
     def monotonic_s(self) -> float:
@@ -113,6 +115,8 @@ class FollowerClock:
         self._anchor_s = simulator_s + self._offset_s
         self._anchor_wall_s = time.monotonic()
         self.reports += 1
+        if self._report is not None and not self._report.done():
+            self._report.set_result(None)
 
     @property
     def behind_s(self) -> float:
@@ -122,9 +126,17 @@ class FollowerClock:
     async def sleep(self, duration_s: float) -> None:
         deadline_s = self.monotonic_s() + max(0.0, duration_s)
         while (remaining_s := deadline_s - self.monotonic_s()) > 0:
-            # Wall time is only an estimate while the simulator holds us back: look again.
-            await asyncio.sleep(max(remaining_s / self.speed, 0.001))
+            # Wake at the wall-time estimate or at the simulator's next report, whichever comes
+            # first: while the simulator holds the clock back, the estimate is only a guess.
+            report = self._next_report()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(report), max(remaining_s / self.speed, 0.001))
         await asyncio.sleep(0)
+
+    def _next_report(self) -> asyncio.Future[None]:
+        if self._report is None or self._report.done():
+            self._report = asyncio.get_running_loop().create_future()
+        return self._report
 
 
 class SimClock:

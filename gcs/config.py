@@ -202,6 +202,7 @@ class PlatformLinkConfig:
 class PlatformRole(enum.Enum):
     LAUNCH = "launch"
     LANDING = "landing"
+    ALTERNATE = "alternate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +224,56 @@ class RecorderConfig:
 
 @dataclass(frozen=True, slots=True)
 class ConsoleConfig:
+    """The operator console (``[console]``): where it listens, who may log in, how fast it streams.
+
+    ``bind_host`` stays 127.0.0.1 unless the console must be reached from other machines (then
+    give it ``tls_cert_file`` and ``tls_key_file``, both or neither). ``users_file`` holds the
+    password hashes written by ``gcs users add`` (JSON, readable by its owner only). A session
+    lasts ``session_ttl_s`` from login. Each browser gets at most ``max_update_hz`` update messages
+    a second (changes in between coalesce, latest value per key), and one that cannot take a
+    message for ``client_stall_s`` is disconnected. ``login_max_failures`` failed logins within
+    ``login_window_s``, per user name and per address, lock further attempts for ``login_lockout_s``.
+    """
+
     enabled: bool = True
     bind_host: str = "127.0.0.1"
     port: int = 8080
+    users_file: str = "secrets/console-users.json"
+    session_ttl_s: float = 12 * 3600.0
+    max_update_hz: float = 30.0
+    client_stall_s: float = 10.0
+    max_clients: int = 32
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    login_max_failures: int = 5
+    login_window_s: float = 60.0
+    login_lockout_s: float = 30.0
 
     def __post_init__(self) -> None:
+        if not self.bind_host.strip():
+            raise _Invalid("bind_host", "an address to listen on, e.g. 127.0.0.1", self.bind_host)
         _check_range("port", self.port, 0, 65535)
+        if not self.users_file.strip():
+            raise _Invalid("users_file", "the path of the console's user file", self.users_file)
+        # A session shorter than a minute logs operators out mid-count; longer than a week is no expiry.
+        if not 60.0 <= self.session_ttl_s <= 7 * 86400.0:
+            raise _Invalid("session_ttl_s", "seconds from 60 to 604800 (a week)", self.session_ttl_s)
+        if not 1.0 <= self.max_update_hz <= 100.0:
+            raise _Invalid("max_update_hz", "a rate from 1 to 100 Hz", self.max_update_hz)
+        if not 0.1 <= self.client_stall_s <= 600.0:
+            raise _Invalid("client_stall_s", "seconds from 0.1 to 600", self.client_stall_s)
+        _check_range("max_clients", self.max_clients, 1, 1000)
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise _Invalid("tls_key_file", "tls_cert_file and tls_key_file both set, or neither",
+                           self.tls_key_file)
+        _check_range("login_max_failures", self.login_max_failures, 1, 1000)
+        for name in ("login_window_s", "login_lockout_s"):
+            if not 0.0 < getattr(self, name) <= 86400.0:
+                raise _Invalid(name, "seconds > 0 and <= 86400", getattr(self, name))
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_file is not None
 
 
 _TOPIC_LEVEL = re.compile(r"[^/+#\x00]+")

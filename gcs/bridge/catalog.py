@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gcs.bridge.routes import Route, RouteTable, TopicClass, payload_of, utc_text
+from gcs.bridge.routes import Route, RouteTable, TopicClass
 from gcs.bridge.values import BridgeStats
 from gcs.domain.platform import DeckState
 from gcs.launch.runner import LaunchStatusUpdate
@@ -55,6 +55,7 @@ from gcs.links.values import (
     VehicleLinkHealth,
     VehicleStatusText,
 )
+from gcs.views import payload_of, utc_text
 
 VEHICLE = "vehicle/{key}"
 PLATFORM = "platform/{key}"

@@ -7,26 +7,34 @@ whatever later modules need, so a new value type never means editing the bridge'
 
 Payloads are JSON objects written by orjson with units in field names: the default serializer takes
 a dataclass's fields, drops ``monotonic_s`` (a process-local clock means nothing to another site)
-and adds ``time_utc`` (ISO 8601, microseconds, ``Z``) beside any ``unix_time_s``.
+and adds ``time_utc`` (ISO 8601, microseconds, ``Z``) beside any ``unix_time_s``. Those conversions
+(``payload_of``, ``encode``, ``utc_text``) live in ``gcs.views``, shared with the console.
 Knows nothing of aiomqtt, sockets or the hub's mechanics.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import string
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import PurePath
 from typing import Any, Final, Generic, TypeVar
-
-import orjson
 
 from gcs.bridge.settings import topic_problem
 from gcs.errors import RouteError
-from gcs.recorder.stamps import iso_utc, unix_us_from_s
+from gcs.views import encode, payload_of, utc_text
+
+__all__ = [
+    "CompiledRoute",
+    "Route",
+    "RouteTable",
+    "Serializer",
+    "TopicClass",
+    "TopicTemplate",
+    "encode",
+    "payload_of",
+    "utc_text",
+]
 
 T = TypeVar("T")
 
@@ -131,76 +139,6 @@ class TopicTemplate:
                 return None
             out.append(text)
         return "".join(out)
-
-
-def _json_default(value: Any) -> Any:
-    # What orjson does not take by itself but hub values do carry: read-only mappings
-    # (MappingProxyType), sets of enums, paths and durations.
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, set | frozenset):
-        items = [item.value if isinstance(item, enum.Enum) else item for item in value]
-        return sorted(items, key=str)
-    if isinstance(value, PurePath):
-        return str(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    raise TypeError(f"{type(value).__name__} is not JSON-able")
-
-
-def encode(body: Mapping[str, Any]) -> bytes:
-    """A payload as JSON bytes: orjson, enums by value (also as keys), NaN as null.
-
-    Raises:
-        TypeError: something in ``body`` has no JSON form.
-    """
-    return orjson.dumps(body, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
-
-
-_second_text: list[tuple[int, str]] = [(-1, "")]
-
-
-def utc_text(unix_time_s: float) -> str:
-    """``2026-05-01T12:34:56.123456Z`` for a UNIX time, as the recorder writes it (same rounding).
-
-    The date and time of day are formatted once per second: telemetry stamps come many per second,
-    and formatting a date costs more than the rest of a payload.
-    """
-    stamp_us = unix_us_from_s(unix_time_s)
-    second, micros = divmod(stamp_us, 1_000_000)
-    cached_second, text = _second_text[0]
-    if cached_second != second:
-        text = iso_utc(second * 1_000_000)[:-8]  # without ".000000Z"
-        _second_text[0] = (second, text)
-    return f"{text}.{micros:06d}Z"
-
-
-def payload_of(value: Any) -> dict[str, Any]:
-    """The default serializer: a dataclass's fields, with ``monotonic_s`` dropped and ``time_utc`` added.
-
-    Raises:
-        TypeError: ``value`` is not a dataclass instance.
-    """
-    if not dataclasses.is_dataclass(value) or isinstance(value, type):
-        raise TypeError(f"{type(value).__name__} is not a dataclass; give its route a serializer")
-    names = _field_names(type(value))
-    out = {name: getattr(value, name) for name in names}
-    stamp = out.get("unix_time_s")
-    if isinstance(stamp, int | float):
-        out["time_utc"] = utc_text(stamp)
-    return out
-
-
-_names_cache: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    try:
-        return _names_cache[kind]
-    except KeyError:
-        names = tuple(f.name for f in dataclasses.fields(kind) if f.name != "monotonic_s")
-        _names_cache[kind] = names
-        return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,8 @@ class VehicleCommand(enum.Enum):
     """MAV_CMD_DIVERT to another platform (as COMMAND_INT)."""
     FLIGHT_TERMINATION = "flight_termination"
     """MAV_CMD_DO_FLIGHTTERMINATION, param1 = 1."""
+    ABORT = "abort"
+    """Pad or in-flight abort: MAV_CMD_DO_SET_MODE, custom mode ABORT."""
 
 
 TIMELINE_COMMANDS = frozenset(
@@ -131,6 +133,13 @@ class CommandVehicle(Action):
     t_count_s: float | None = None
     target: str | None = None
     """Platform name, for a divert."""
+
+    @property
+    def record(self) -> RecordKind:
+        """An abort is journaled as an abort, whoever ordered it."""
+        if self.command is VehicleCommand.ABORT:
+            return RecordKind.ABORT
+        return RecordKind.OPERATOR_ACTION if self.who else RecordKind.DECISION
 
 
 def refuse_unless_role(user: User, roles: Iterable[Role], request: str, now_s: float) -> Refused | None:

@@ -23,9 +23,16 @@ from gcs.domain.fields import Sample, deck_samples, vehicle_samples
 from gcs.domain.landing import DeckLimits
 from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import DeckState, PlatformSlot
-from gcs.domain.roles import User
+from gcs.domain.roles import Role, User
 from gcs.domain.vehicle import VehicleState
-from gcs.launch.actions import Action
+from gcs.launch.actions import (
+    Action,
+    CommandVehicle,
+    RefusalCode,
+    Refused,
+    VehicleCommand,
+    refuse_unless_role,
+)
 from gcs.launch.alerts import Alert, AlertBoard, AlertCondition, Severity
 from gcs.launch.countdown import (
     AutoHold,
@@ -61,6 +68,13 @@ from gcs.launch.range_safety import RangeConfig, RangeSafetyMonitor, RangeStatus
 from gcs.launch.recovery import ItemStatus, RecoveryChecklist, RecoveryItem, RecoveryState, load_recovery
 from gcs.launch.redlines import RedLine, RedLines, RedLineStatus, load_red_lines
 from gcs.launch.timeline import Timeline, load_timeline
+
+ARM_ROLES = frozenset({Role.LAUNCH_DIRECTOR})
+"""Who may arm the vehicle by hand."""
+ABORT_ROLES = frozenset({Role.LAUNCH_DIRECTOR, Role.RANGE_SAFETY})
+"""Who may order an abort: the director runs the launch, range safety answers for the public."""
+ARMABLE_PHASES = frozenset({FlightPhase.SAFE, FlightPhase.STANDBY})
+"""Phases in which a hand arm may go to the vehicle (on the pad, before the hand-off)."""
 
 # --- what the runner passes in, besides the count's own requests and the domain values -----------
 
@@ -117,6 +131,21 @@ class ConfirmRecoveryItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ArmVehicle:
+    """Arm the flight computer by hand (the timeline's own arm step needs no request)."""
+
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class AbortVehicle:
+    """Order the vehicle to abort: a pad abort before liftoff, an in-flight abort after it."""
+
+    user: User
+    reason: str = "abort ordered from the console"
+
+
+@dataclass(frozen=True, slots=True)
 class TelemetrySamples:
     """Samples of catalogue fields (``gcs.domain.fields``) from the links, in time order."""
 
@@ -138,6 +167,8 @@ LaunchEvent = (
     | DisarmTermination
     | OrderDivert
     | ConfirmRecoveryItem
+    | ArmVehicle
+    | AbortVehicle
     | VehicleState
     | DeckState
     | TelemetrySamples
@@ -278,6 +309,10 @@ class LaunchControl:
                 out += self.landing.command_divert(event.user, now_s)
             case ConfirmRecoveryItem():
                 out += self.recovery.confirm(event.user, event.item, now_s)
+            case ArmVehicle():
+                out += self._arm_vehicle(event.user, now_s)
+            case AbortVehicle():
+                out += self._abort_vehicle(event.user, event.reason, now_s)
             case VehicleState():
                 self._vehicle(event, now_s, out, conditions)
             case DeckState():
@@ -288,6 +323,26 @@ class LaunchControl:
                 pass
         self._housekeeping(now_s, out, conditions)
         return out
+
+    # --- the vehicle's own commands ------------------------------------------------------------
+
+    def _arm_vehicle(self, user: User, now_s: float) -> list[Action]:
+        request = "arm vehicle"
+        if (refused := refuse_unless_role(user, ARM_ROLES, request, now_s)) is not None:
+            return [refused]
+        phase = self.phase
+        if phase is not None and phase not in ARMABLE_PHASES:
+            return [Refused(at_s=now_s, who=user.name, request=request, code=RefusalCode.STATE,
+                            reason=f"the vehicle is in {phase.config_name}; it is armed on the pad only")]
+        return [CommandVehicle(at_s=now_s, who=user.name, command=VehicleCommand.ARM,
+                               reason=f"armed by {user.name}")]
+
+    def _abort_vehicle(self, user: User, reason: str, now_s: float) -> list[Action]:
+        # No phase, count or data state can block an abort: it is most needed when those are wrong.
+        if (refused := refuse_unless_role(user, ABORT_ROLES, "abort vehicle", now_s)) is not None:
+            return [refused]
+        return [CommandVehicle(at_s=now_s, who=user.name, command=VehicleCommand.ABORT,
+                               reason=reason or f"abort ordered by {user.name}")]
 
     # --- inputs ------------------------------------------------------------------------------
 

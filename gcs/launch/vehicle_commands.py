@@ -6,13 +6,21 @@ the two are independent on purpose and a scenario over the real link proves they
 | intent | MAVLink |
 |---|---|
 | ARM | COMPONENT_ARM_DISARM (400), param1 = 1 |
-| START_TERMINAL_COUNT | MISSION_START (300): the count is handed to the vehicle's sequencer |
+| START_TERMINAL_COUNT | MISSION_START (300), then RESUME_COUNT (52501) with the hand-off's count time |
 | HOLD_COUNT | HOLD_COUNT (52500), param1 = COUNTDOWN_STATE_HOLD_OPERATOR or _AUTOMATIC |
 | RESUME_COUNT | RESUME_COUNT (52501), param1 = count time to resume from, s (NaN: the vehicle's lead) |
+
 | SAFE_VEHICLE | DO_SET_MODE (176), custom mode SAFING |
+| ABORT | DO_SET_MODE (176), custom mode ABORT |
 | DIVERT | DIVERT (52502) as COMMAND_INT, x/y = the platform's position (degE7), z = deck height |
 | FLIGHT_TERMINATION | DO_FLIGHTTERMINATION (185), param1 = 1 |
 | PROPELLANT_LOAD, ENGINE_CHILL, PRESSURISE | none: ground support equipment steps, reported as such |
+
+The hand-off gives the vehicle the count and its time: MISSION_START puts it in its terminal count,
+and the RESUME_COUNT that follows is its ignition go, so its own sequencer runs the rest of the count.
+Before the hand-off the count is the ground's alone: the vehicle waits in STANDBY and has no count
+to hold or resume (it would refuse, and a RESUME_COUNT in its terminal count means ignition go), so
+holds and resumes then send nothing and say so.
 
 Knows nothing of sockets; talks to the vehicle through the link's ``Vehicle.commands``.
 """
@@ -20,7 +28,7 @@ Knows nothing of sockets; talks to the vehicle through the link's ``Vehicle.comm
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from gcs.domain.phases import FlightPhase
@@ -48,14 +56,29 @@ class CommandService(Protocol):
 class MavlinkCommander:
     """A ``VehicleCommander`` over one vehicle's command service."""
 
-    def __init__(self, commands: CommandService, sites: Mapping[str, PlatformSite]) -> None:
+    def __init__(
+        self,
+        commands: CommandService,
+        sites: Mapping[str, PlatformSite],
+        vehicle_phase: Callable[[], FlightPhase | None] = lambda: None,
+    ) -> None:
         self._commands = commands
         self._sites = sites
+        self._vehicle_phase = vehicle_phase
 
     async def __call__(self, action: CommandVehicle) -> str:
         command = action.command
         if command in GROUND_SUPPORT_STEPS:
             return "ground support equipment step: no flight-computer command"
+        if command in (VehicleCommand.HOLD_COUNT, VehicleCommand.RESUME_COUNT):
+            phase = self._vehicle_phase()
+            if phase is not None and phase != FlightPhase.TERMINAL_COUNT:
+                return f"ground count only: the vehicle is in {phase.name} and runs no count (nothing sent)"
+        if command is VehicleCommand.START_TERMINAL_COUNT:
+            await self._commands.long(seaport.MAV_CMD_MISSION_START)
+            t_s = action.t_count_s if action.t_count_s is not None and action.t_count_s < 0 else math.nan
+            ack = await self._commands.long(seaport.MAV_CMD_RESUME_COUNT, t_s)
+            return f"count handed over at T{t_s:+.0f} s; accepted after {ack.attempts} attempt(s)"
         ack = await self._send(action)
         return f"accepted after {ack.attempts} attempt(s) in {ack.elapsed_s:.2f} s"
 
@@ -64,8 +87,6 @@ class MavlinkCommander:
         match action.command:
             case VehicleCommand.ARM:
                 return await long(seaport.MAV_CMD_COMPONENT_ARM_DISARM, 1.0)
-            case VehicleCommand.START_TERMINAL_COUNT:
-                return await long(seaport.MAV_CMD_MISSION_START)
             case VehicleCommand.HOLD_COUNT:
                 kind = CountdownState.HOLD_OPERATOR if action.who else CountdownState.HOLD_AUTOMATIC
                 return await long(seaport.MAV_CMD_HOLD_COUNT, float(kind))
@@ -75,6 +96,9 @@ class MavlinkCommander:
             case VehicleCommand.SAFE_VEHICLE:
                 return await long(seaport.MAV_CMD_DO_SET_MODE,
                                   float(seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), float(FlightPhase.SAFING))
+            case VehicleCommand.ABORT:
+                return await long(seaport.MAV_CMD_DO_SET_MODE,
+                                  float(seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED), float(FlightPhase.ABORT))
             case VehicleCommand.FLIGHT_TERMINATION:
                 return await long(seaport.MAV_CMD_DO_FLIGHTTERMINATION, 1.0)
             case VehicleCommand.DIVERT:

@@ -1,5 +1,6 @@
 """The session recorder: MAVLink frames, raw NMEA and journal events into one session folder, without
-ever blocking the event loop. Knows nothing of the console, the broker, sockets or message contents.
+ever blocking the event loop. Knows nothing of the console, the broker, sockets or message contents
+(journal records go to the hub, if one is given, for whoever shows them).
 
 How it stays off the event loop and loses at most one flush interval (plus the milliseconds a
 flush takes):
@@ -39,6 +40,7 @@ from typing import Any, Protocol
 
 from gcs.clock import Clock
 from gcs.errors import RecorderDataLostError, RecorderError, RecorderWriteError
+from gcs.hub import Hub
 from gcs.recorder import nmea_log, tlog
 from gcs.recorder.files import FileOpener, LineLog, fsync_dir, open_append, write_error, write_file_atomic
 from gcs.recorder.journal import JournalKind, JournalRecord
@@ -319,6 +321,9 @@ class SessionRecorder:
         on_fault: called on the event loop with a ``RecorderWriteError`` when a file starts failing
             and a ``RecorderDataLostError`` when records start being dropped; it must not block.
         session_suffixes: suffixes to try for the folder name (default: random hex).
+        hub: if given, every journal record is also published there (a frozen ``JournalRecord``,
+            keyed by its ``JournalKind``, as a replay publishes them), so the console can show the
+            journal as it is written.
     """
 
     def __init__(
@@ -330,8 +335,10 @@ class SessionRecorder:
         opener: FileOpener = open_append,
         on_fault: FaultHandler | None = None,
         session_suffixes: Iterable[str] | None = None,
+        hub: Hub | None = None,
     ) -> None:
         self._settings = settings
+        self._hub = hub
         self._clock = clock
         self._platforms = tuple(dict.fromkeys(check_platform_name(p) for p in platforms))
         self._on_fault = on_fault
@@ -516,6 +523,8 @@ class SessionRecorder:
         line = encode_journal_line(record)
         self._journal_seq += 1
         self._enqueue(self._journal, line, kind.critical if critical is None else critical)
+        if self._hub is not None:
+            self._hub.publish(record, key=record.kind)
         return record
 
     def _check_open(self) -> None:

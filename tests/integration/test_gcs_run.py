@@ -44,7 +44,7 @@ async def test_gcs_run_records_vehicle_and_platform_and_stops_cleanly(tmp_path: 
             sys.executable, "-m", "gcs", "run", "--config", str(REPO / "configs" / "gcs.toml"),
             "--vehicle", f"udpin:127.0.0.1:{port}", "--platform",
             f"landing-barge=serial:{pty.device_path}:38400",
-            "--out", str(tmp_path), "--status-every", "0.5",
+            "--out", str(tmp_path), "--status-every", "0.5", "--console", "127.0.0.1:0",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env, cwd=REPO,
         )
         vehicle = await asyncio.create_subprocess_exec(
@@ -82,6 +82,7 @@ async def test_gcs_run_records_vehicle_and_platform_and_stops_cleanly(tmp_path: 
             await _stop(vehicle)
 
     assert any("stopped; session recorded in" in line for line in output), output
+    assert any(line.startswith("gcs: console on http://127.0.0.1:") for line in output), output
     [session_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     session = RecordedSession.open(session_dir)
     assert session.closed_cleanly

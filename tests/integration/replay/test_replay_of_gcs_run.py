@@ -71,7 +71,7 @@ async def test_replay_of_a_gcs_run_session_shows_what_the_station_saw(tmp_path: 
     port = _free_udp_port()
     config = apply_overrides(
         load_gcs_config(REPO / "configs" / "gcs.toml"),
-        RunOverrides(vehicle=f"udpin:127.0.0.1:{port}", out_dir=str(tmp_path)),
+        RunOverrides(vehicle=f"udpin:127.0.0.1:{port}", out_dir=str(tmp_path), no_console=True),
     )
     live = TapHub()
     stop = asyncio.Event()

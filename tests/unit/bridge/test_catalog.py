@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from gcs.bridge.catalog import standard_routes
-from gcs.bridge.routes import TopicClass, encode
+from gcs.bridge.routes import TopicClass
 from gcs.bridge.values import BridgeStats
 from gcs.domain.geodesy import GeoPoint
 from gcs.domain.iip import IipStatus, ImpactPoint
@@ -38,6 +38,7 @@ from gcs.links.values import (
 from gcs.protocol.dialect import seaport
 from gcs.protocol.nmea import StreamCounters
 from gcs.transport.link import LinkState
+from gcs.views import encode
 
 REPO = Path(__file__).resolve().parents[3]
 PREFIX = "seaport/v1/dev"

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gcs.bridge.routes import Route, RouteTable, TopicClass, TopicTemplate, payload_of, utc_text
+from gcs.bridge.routes import Route, RouteTable, TopicClass, TopicTemplate
 from gcs.errors import RouteError
 from gcs.recorder.stamps import iso_utc, unix_us_from_s
+from gcs.views import payload_of, utc_text
 
 PREFIX = "seaport/v1/dev"
 
@@ -87,7 +88,7 @@ def test_payload_of_keeps_units_in_names_adds_a_utc_stamp_and_leaves_the_local_c
 
 
 def test_payload_of_refuses_what_is_not_a_dataclass() -> None:
-    with pytest.raises(TypeError, match="give its route a serializer"):
+    with pytest.raises(TypeError, match="is not a dataclass; give it a serializer"):
         payload_of({"a": 1})
 
 

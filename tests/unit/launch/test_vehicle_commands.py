@@ -43,7 +43,6 @@ MODE = float(seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED)
     ("action", "expected"),
     [
         (CommandVehicle(at_s=0, command=VehicleCommand.ARM), ("long", 400, (1.0,))),
-        (CommandVehicle(at_s=0, command=VehicleCommand.START_TERMINAL_COUNT), ("long", 300, ())),
         (CommandVehicle(at_s=0, command=VehicleCommand.HOLD_COUNT),
          ("long", 52500, (float(CountdownState.HOLD_AUTOMATIC),))),
         (CommandVehicle(at_s=0, who="dana", command=VehicleCommand.HOLD_COUNT),
@@ -53,6 +52,8 @@ MODE = float(seaport.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED)
         (CommandVehicle(at_s=0, command=VehicleCommand.SAFE_VEHICLE),
          ("long", 176, (MODE, float(FlightPhase.SAFING)))),
         (CommandVehicle(at_s=0, command=VehicleCommand.FLIGHT_TERMINATION), ("long", 185, (1.0,))),
+        (CommandVehicle(at_s=0, who="rosa", command=VehicleCommand.ABORT),
+         ("long", 176, (MODE, float(FlightPhase.ABORT)))),
     ],
 )
 async def test_intents_map_onto_the_table(
@@ -62,6 +63,35 @@ async def test_intents_map_onto_the_table(
     detail = await MavlinkCommander(service, {})(action)
     assert service.sent[0][:3] == expected
     assert detail.startswith("accepted after 1 attempt")
+
+
+async def test_the_handoff_hands_the_count_time_to_the_vehicle() -> None:
+    """MISSION_START puts the vehicle in its terminal count; RESUME_COUNT with the count time is its
+    ignition go, so the vehicle's own sequencer runs the rest of the count."""
+    service = Recorder()
+    detail = await MavlinkCommander(service, {})(
+        CommandVehicle(at_s=0, command=VehicleCommand.START_TERMINAL_COUNT, t_count_s=-30.0)
+    )
+    assert [sent[:3] for sent in service.sent] == [("long", 300, ()), ("long", 52501, (-30.0,))]
+    assert "T-30" in detail
+
+
+@pytest.mark.parametrize("command", [VehicleCommand.HOLD_COUNT, VehicleCommand.RESUME_COUNT])
+@pytest.mark.parametrize(
+    ("phase", "sent"),
+    [(FlightPhase.STANDBY, False), (FlightPhase.SAFE, False), (FlightPhase.TERMINAL_COUNT, True),
+     (None, True)],
+)
+async def test_holds_and_resumes_reach_the_vehicle_only_while_it_runs_a_count(
+    command: VehicleCommand, phase: FlightPhase | None, sent: bool
+) -> None:
+    service = Recorder()
+    detail = await MavlinkCommander(service, {}, lambda: phase)(
+        CommandVehicle(at_s=0, command=command, t_count_s=-100.0)
+    )
+    assert bool(service.sent) is sent
+    if not sent:
+        assert "ground count only" in detail
 
 
 async def test_resume_without_a_count_time_leaves_the_lead_to_the_vehicle() -> None:

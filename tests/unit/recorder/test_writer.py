@@ -346,3 +346,25 @@ async def test_a_flush_abandoned_by_cancellation_still_lands_once_and_in_order(t
         gate.set()
         session_dir = recorder.session_dir
     assert frames_on_disk(session_dir) == [frame_for(i) for i in range(20)]
+
+
+async def test_journal_records_are_published_on_the_hub_as_written(tmp_path: Path) -> None:
+    from gcs.hub import Hub
+    from gcs.recorder.journal import JournalRecord
+
+    hub = Hub()
+    clock = SimClock(epoch_unix_s=EPOCH_S)
+    async with hub.subscribe_keyed(JournalRecord) as records:
+        async with SessionRecorder(settings(tmp_path), clock, hub=hub) as recorder:
+            written = recorder.journal(JournalKind.OPERATOR_ACTION, "console", {"action": "login"},
+                                       who="dana")
+        seen = [records.get_nowait() for _ in range(records.pending())]
+    published = [item.value for item in seen if item is not None]
+    # SESSION_START (at enter), the operator action, SESSION_END (at exit), in order, keyed by kind.
+    assert [r.kind for r in published] == [JournalKind.SESSION_START, JournalKind.OPERATOR_ACTION,
+                                           JournalKind.SESSION_END]
+    assert published[1] == written
+    assert [item.key for item in seen if item is not None][1] is JournalKind.OPERATOR_ACTION
+    assert [r.seq for r in published] == [0, 1, 2]
+    on_disk = list(RecordedSession.open(recorder.session_dir).journal())
+    assert [r.seq for r in on_disk] == [r.seq for r in published]

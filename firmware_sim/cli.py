@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     vehicle = sub.add_parser("vehicle", help="the vehicle on MAVLink", description=VEHICLE_HELP)
     vehicle.add_argument("--config", type=Path, help="vehicle physics config, e.g. configs/vehicles/x.toml")
     vehicle.add_argument("--speed", type=_positive, default=1.0, help="simulated seconds per wall second")
+    vehicle.add_argument("--coast-tick-s", type=float, default=1.0, metavar="S",
+                         help="tick of the engines-off coast above the air (0: the control tick throughout)")
     _flight_software_flags(vehicle)
     _endpoint_flags(vehicle)
 
@@ -135,10 +137,17 @@ def _vehicle_options(args: argparse.Namespace) -> VehicleOptions:
         signing=SigningSettings(key, args.link_id) if key is not None else None,
         params_file=getattr(args, "params_file", None),
         hil=getattr(args, "hil", None),
+        coast_tick_s=_coast_tick(getattr(args, "coast_tick_s", 0.0)),
         endpoint=EndpointSettings(
             system_id=getattr(args, "sysid", 1), telemetry_hz=getattr(args, "telemetry_hz", 4.0)
         ),
     )
+
+
+def _coast_tick(value: float) -> float | None:
+    if value < 0:
+        raise ValueError(f"--coast-tick-s must be >= 0, got {value}")
+    return value or None
 
 
 def _vehicle(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[None]]:

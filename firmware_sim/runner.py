@@ -39,8 +39,13 @@ from firmware_sim.physics.vehicle import (
 from firmware_sim.sensors import SensorConfig, SensorModel
 from gcs.protocol.dialect import FlightPhase
 
-#: Wall-clock pacing yields to the event loop at least this often (s of simulated time per chunk).
+#: Flat out, the runner yields to the event loop at least this often (s of simulated time per chunk).
 _CHUNK_SIM_S = 1.0
+#: Paced but behind the wall (a loaded machine), it yields this often: the endpoint's streams go out
+#: when it yields, so a shorter chunk keeps them at their rates per simulated second (a 1 s chunk
+#: left the heartbeat and 1 Hz streams ~3 simulated seconds apart and ground stations called the
+#: link lost).
+_BEHIND_CHUNK_SIM_S = 0.1
 #: Simulated times closer than this (s) count as equal: ticks are sums of floats.
 _TIME_EPSILON_S = 1e-9
 _ON_PAD = int(VehicleStatus.ON_PAD)
@@ -268,7 +273,7 @@ class SitlRunner:
             if self.time_s <= target:
                 # One tick past the target keeps simulated time ahead of the wall; chunks bound the
                 # time between yields when the machine cannot keep up.
-                self.step(min(target + self.control_tick_s, self.time_s + _CHUNK_SIM_S, until_sim_s))
+                self.step(min(target + self.control_tick_s, self.time_s + _BEHIND_CHUNK_SIM_S, until_sim_s))
                 await clock.sleep(0.0)
             else:
                 await clock.sleep((self.time_s - target) / speed)

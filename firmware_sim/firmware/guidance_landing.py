@@ -1,5 +1,11 @@
 """Landing guidance: when to light the landing burn, then brake, (hover,) and set down on a moving deck.
 
+A hoverslam (the cargo vehicle, coming down a slant path from entry) brakes in three dimensions
+first: a gravity turn, lit when the drag-aware prediction of that burn (``guidance_powered_
+descent``) stops at the hand-over point, throttled to keep it there and leaned off retrograde to
+move that point over the deck. From the hand-over speed it finishes on its landing engines alone
+with the vertical profile below. The hop article's hover landing uses the profile all the way.
+
 Vertical: a stopping profile v(h) = -sqrt(v_gate² + 2·a·(h - h_gate)) of the base's height over the
 deck, with ``a`` a margin below the deceleration the landing engines can give at the present mass,
 tracked by a velocity loop with the profile's own deceleration as feed-forward. The burn is lit
@@ -33,11 +39,12 @@ from firmware_sim.firmware.guidance_common import (
     unit,
 )
 from firmware_sim.firmware.guidance_powered_descent import (
-    braking_acceleration,
-    least_demanding,
-    longest_time_to_go_s,
-    peak_acceleration,
-    time_to_go_for,
+    BrakingPrediction,
+    BrakingVehicle,
+    StopHeight,
+    braking_direction,
+    predict_gravity_turn,
+    thrust_for_stop_height,
 )
 from firmware_sim.firmware.navigation import DeckEstimate
 from firmware_sim.firmware.phases import PhaseEvent
@@ -54,14 +61,15 @@ _OVER_DECK_MPS = 0.3
 _MAX_HORIZONTAL_SPEED_MPS = 25.0
 #: In the final descent the tilt is held to this (deg): the deck is close.
 _FINAL_MAX_TILT_DEG = 4.0
-#: Three-dimensional braking: light when the least demanding plan needs this share of the planned
-#: thrust, and hand over to the final descent this long (s) before the gate.
-_IGNITE_AT_SHARE = 0.95
-_GATE_TIME_S = 1.0
 #: Shortest time to go (s) the braking's horizontal guidance plans with (it grows violent below).
 _MIN_TIME_TO_GO_S = 4.0
-#: Speed (m/s) below which a vehicle with braking engines lands on its landing engines alone.
-_BRAKING_HANDOVER_MPS = 50.0
+#: Speed (m/s) below which a vehicle with braking engines lands on its landing engines alone. Low,
+#: because every second on one engine at ~1.6 g of thrust pays ~1 g of gravity loss.
+_BRAKING_HANDOVER_MPS = 30.0
+#: The gravity turn's stop point is moved onto the deck with a lean of at most this (deg) off
+#: retrograde, planned as a zero-effort-miss correction with this gain over the time to the stop.
+_MAX_LEAN_OFF_RETROGRADE_DEG = 15.0
+_STOP_POINT_GAIN = 3.0
 #: Engines are added only when the thrust wanted exceeds this share of what fewer can give.
 _ENGINE_ADD_SHARE = 0.95
 
@@ -69,6 +77,7 @@ _ENGINE_ADD_SHARE = 0.95
 class LandingStage(enum.Enum):
     WAITING = "waiting for landing ignition"
     BRAKING = "landing burn: braking"
+    APPROACH = "landing burn: approach"  # a hoverslam's last braking, on the landing engines
     HOVER = "hover"
     FINAL = "final descent"
 
@@ -107,7 +116,7 @@ class LandingGuidance:
         self._hover_param = hover_s_param if config.landing.mode is LandingMode.HOVER else None
         self.stage = LandingStage.WAITING
         self._hover_since_s: float | None = None
-        self._time_to_go_s = 0.0
+        self._braking_thrust_n = 0.0  # the gravity turn's last thrust: the next tick's first guess
 
     # --- the numbers the profile is built on -----------------------------------------------------
 
@@ -148,31 +157,79 @@ class LandingGuidance:
         """Hoverslams brake in three dimensions (they arrive on a slant path from entry)."""
         return self._hover_param is None
 
-    def _braking_target(
-        self, inputs: GuidanceInput, geometry: DeckGeometry
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Position from the gate point, velocity relative to the deck, the gate velocity and gravity."""
-        up = inputs.nav.up_ecef
-        gate_m, gate_speed = self._gate(inputs)
-        position = -geometry.offset_horizontal_ecef_m + (geometry.base_height_m - gate_m) * up
-        return position, geometry.velocity_rel_ecef_mps, -gate_speed * up, -G0_MPS2 * up
+    def _relative_base(self, geometry: DeckGeometry, up: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The base's position from the deck centre and its velocity relative to the deck (ECEF)."""
+        position = -geometry.offset_horizontal_ecef_m + geometry.base_height_m * up
+        return position, geometry.velocity_rel_ecef_mps
 
-    def _planned_thrust_accel(self, inputs: GuidanceInput) -> float:
-        return self.planned_deceleration_mps2(inputs, self.config.landing.most_engines) + G0_MPS2
+    def _braking_vehicle(self, inputs: GuidanceInput, thrust_n: float) -> BrakingVehicle:
+        vehicle = self.config.vehicle
+        return BrakingVehicle(
+            thrust_n,
+            inputs.mass_kg,
+            vehicle.isp_sea_level_s * G0_MPS2,
+            vehicle.drag_coefficient * vehicle.reference_area_m2,
+            vehicle.supersonic_drag_ratio,
+        )
+
+    def _braking_thrust_range_n(self, inputs: GuidanceInput) -> tuple[float, float, float]:
+        """(least, planned, most) thrust of the gravity turn: the landing engines at minimum
+        throttle, ``LND_THR_MARGIN`` of the braking engines' full thrust, and that full thrust."""
+        vehicle = self.config.vehicle
+        pressure = ambient_pressure_pa(inputs.nav.altitude_m)
+        most = vehicle.thrust_n(self.config.landing.most_engines, 1.0, pressure)
+        least = vehicle.thrust_n(self.config.landing.engines, vehicle.min_throttle, pressure)
+        return least, inputs.param("LND_THR_MARGIN") * most, most
+
+    def _handover(self, inputs: GuidanceInput) -> tuple[float, float]:
+        """Height over the deck (m) and speed (m/s) where the gravity turn hands over to the landing
+        engines' profile (the gate itself without braking engines)."""
+        _, handover_m, handover_speed, _ = self._segments(inputs)
+        if math.isinf(handover_m):
+            return self._gate(inputs)
+        return handover_m, handover_speed
+
+    def planned_stop(
+        self,
+        inputs: GuidanceInput,
+        position_rel_m: FloatArray,
+        velocity_rel_mps: FloatArray,
+        up_ecef: FloatArray,
+        altitude_m: float,
+    ) -> tuple[BrakingPrediction | None, float]:
+        """Where a gravity turn at the planned thrust, lit at this state (the base's position and
+        velocity relative to the deck), reaches the hand-over speed; and the hand-over height it
+        should stop at. For the entry's aim, before the burn."""
+        _, planned, _ = self._braking_thrust_range_n(inputs)
+        handover_m, handover_speed = self._handover(inputs)
+        vehicle = self._braking_vehicle(inputs, planned)
+        stop = predict_gravity_turn(
+            position_rel_m, velocity_rel_mps, up_ecef, altitude_m, vehicle, handover_speed
+        )
+        return stop, handover_m
 
     def ignition_due(self, inputs: GuidanceInput, geometry: DeckGeometry) -> bool:
-        """Light now: the fall speed (with what the ignition ramp adds) has reached the profile."""
+        """Light now: the burn lit now (its ramp counted in) only just stops where it must."""
         if self._three_d():
-            position, velocity, final, gravity = self._braking_target(inputs, geometry)
-            # Until the thrust is up the vehicle keeps falling: look half a ramp ahead.
-            ahead_s = 0.5 * self.config.vehicle.ignition_ramp_s + inputs.dt_s
-            position = position + velocity * ahead_s + 0.5 * gravity * ahead_s**2
-            velocity = velocity + gravity * ahead_s
             up = inputs.nav.up_ecef
-            longest = longest_time_to_go_s(float(position @ up), -float(velocity @ up))
-            t_go, least = least_demanding(position, velocity, final, gravity, longest)
-            if least >= _IGNITE_AT_SHARE * self._planned_thrust_accel(inputs):
-                self._time_to_go_s = t_go + ahead_s
+            position, velocity = self._relative_base(geometry, up)
+            if float(velocity @ up) >= 0.0:
+                return False
+            _, planned, _ = self._braking_thrust_range_n(inputs)
+            handover_m, handover_speed = self._handover(inputs)
+            # Until the thrust is up the vehicle keeps falling: about half the ramp is lost.
+            ahead_s = 0.5 * self.config.vehicle.ignition_ramp_s + inputs.dt_s
+            stop = predict_gravity_turn(
+                position,
+                velocity,
+                up,
+                inputs.nav.altitude_m,
+                self._braking_vehicle(inputs, planned),
+                handover_speed,
+                coast_s=ahead_s,
+            )
+            if stop is None or stop.stop_height_m <= handover_m:
+                self._braking_thrust_n = planned
                 return True
             return False
         falling = -geometry.vertical_speed_rel_mps
@@ -238,26 +295,29 @@ class LandingGuidance:
                 self._hover_since_s = now
             elif self._hover_param is None and height <= gate_m:
                 self.stage = LandingStage.FINAL
+        settled = (
+            geo.norm(geometry.offset_horizontal_ecef_m) < _OVER_DECK_M
+            and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < _OVER_DECK_MPS
+        )
+        if self.stage is LandingStage.APPROACH and height <= gate_m:
+            # A hoverslam arrives at the gate on its landing engine, which can hover: if it is not
+            # yet over the deck and still, it holds the gate height until it is.
+            self.stage = LandingStage.FINAL if settled else LandingStage.HOVER
+            self._hover_since_s = now
         if self.stage is LandingStage.HOVER:
-            assert self._hover_param is not None
             assert self._hover_since_s is not None
             held = now - self._hover_since_s
-            settled = (
-                geo.norm(geometry.offset_horizontal_ecef_m) < _OVER_DECK_M
-                and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < _OVER_DECK_MPS
-            )
-            planned = inputs.param(self._hover_param)
+            planned = inputs.param(self._hover_param) if self._hover_param is not None else 0.0
             if held >= planned and (settled or held >= planned + _HOVER_EXTRA_S):
                 self.stage = LandingStage.FINAL
 
         if self.stage is LandingStage.BRAKING and self._three_d():
-            self._time_to_go_s -= inputs.dt_s
-            if self._time_to_go_s <= _GATE_TIME_S or height <= gate_m:
-                self.stage = LandingStage.FINAL
-            else:
-                return self._braking_3d(inputs, geometry, event)
+            output = self._braking_3d(inputs, geometry, event)
+            if output is not None:
+                return output
+            self.stage = LandingStage.APPROACH if height > gate_m else LandingStage.FINAL
         final_speed = inputs.param("LND_FINAL_MPS")
-        if self.stage is LandingStage.BRAKING:
+        if self.stage is LandingStage.BRAKING or self.stage is LandingStage.APPROACH:
             wanted_up = -self.profile_speed_mps(inputs, height)
             _, handover_m, _, a_brake = self._segments(inputs)
             feed_forward = 0.0 if height <= gate_m else (a_plan if height <= handover_m else a_brake)
@@ -272,7 +332,7 @@ class LandingGuidance:
         vertical_rel_target = wanted_up - (1.0 - heave_follow) * deck_up_speed
         a_up = feed_forward + vel_bw * 2.0 * (vertical_rel_target - v_up) + G0_MPS2
 
-        if self.stage is LandingStage.BRAKING:
+        if self.stage is LandingStage.BRAKING or self.stage is LandingStage.APPROACH:
             horizontal = self._braking_horizontal(inputs, geometry, up, height - gate_m, -v_up, gate_speed)
             max_tilt = inputs.param("LND_BRAKE_TILT")
         else:
@@ -313,21 +373,35 @@ class LandingGuidance:
 
     def _braking_3d(
         self, inputs: GuidanceInput, geometry: DeckGeometry, event: PhaseEvent | None
-    ) -> GuidanceOutput:
-        position, velocity, final, gravity = self._braking_target(inputs, geometry)
-        # Re-plan the time to go when the planned acceleration would be exceeded (late or weak burn).
-        planned = self._planned_thrust_accel(inputs)
-        peak = peak_acceleration(position, velocity, final, gravity, self._time_to_go_s)
-        if peak > planned / inputs.param("LND_THR_MARGIN"):
-            up = inputs.nav.up_ecef
-            longest = longest_time_to_go_s(float(position @ up), -float(velocity @ up))
-            self._time_to_go_s = time_to_go_for(position, velocity, final, gravity, planned, longest)
-        accel = braking_acceleration(position, velocity, final, gravity, self._time_to_go_s)
-        magnitude = geo.norm(accel)
-        up = inputs.nav.up_ecef
-        engines = self._engines_for(inputs, magnitude)
+    ) -> GuidanceOutput | None:
+        """The gravity turn: thrust against the velocity relative to the deck, throttled so the
+        predicted stop stays at the hand-over point and leaned to move it over the deck; None once
+        the hand-over speed is reached (the landing engines take over)."""
+        nav = inputs.nav
+        up = nav.up_ecef
+        position, velocity = self._relative_base(geometry, up)
+        handover_m, handover_speed = self._handover(inputs)
+        if -float(velocity @ up) <= handover_speed or geometry.base_height_m <= handover_m:
+            return None
+        least, _, most = self._braking_thrust_range_n(inputs)
+        stops = StopHeight(
+            position, velocity, up, nav.altitude_m, self._braking_vehicle(inputs, 0.0), handover_speed
+        )
+        thrust = thrust_for_stop_height(stops, handover_m, self._braking_thrust_n, least, most)
+        self._braking_thrust_n = thrust
+        stop = stops.prediction(thrust)
+        accel = (thrust / inputs.mass_kg) * braking_direction(velocity, up)
+        if stop is not None:
+            # Zero-effort miss of the stop point, within a lean off retrograde.
+            t_go = max(stop.time_s, _MIN_TIME_TO_GO_S)
+            lean = -_STOP_POINT_GAIN * stop.stop_offset_ecef_m / (t_go * t_go)
+            lean = lean - float(lean @ accel) / float(accel @ accel) * accel  # across the thrust only
+            limit = math.tan(math.radians(_MAX_LEAN_OFF_RETROGRADE_DEG)) * thrust / inputs.mass_kg
+            size = geo.norm(lean)
+            accel = accel + (lean * (limit / size) if size > limit else lean)
+        engines = self._engines_for(inputs, geo.norm(accel))
         throttle, direction = thrust_demand(
-            self.config, accel, inputs.mass_kg, inputs.nav.altitude_m, engines, 80.0, up
+            self.config, accel, inputs.mass_kg, nav.altitude_m, engines, 80.0, up
         )
         return GuidanceOutput(engines, throttle, direction, self.stage.value, event=event)
 

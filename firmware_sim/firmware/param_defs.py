@@ -69,11 +69,11 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     # Entry (cargo hop).
     ParamSpec(
         "ENT_BEND_MPS2",
-        0.0,
+        -10.0,
         -100.0,
         100.0,
         "m/s/s",
-        "Low entry: lift to steepen the path (<0 stretches it; 0 off)",
+        "Entry below 15 km: lift to steepen the path (<0 stretches it: slower arrival; 0 off)",
     ),
     # Landing burn and touchdown (domain.md §1.3).
     ParamSpec(

@@ -77,6 +77,9 @@ class VehicleOptions:
     hil: str | None = None
     """The HIL link: physics to flight computer (``firmware-sim physics`` / ``flight-computer``)."""
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+    coast_tick_s: float | None = 1.0
+    """SITL: the runner's tick in the engines-off coast above the air (None: every tick is the
+    flight software's control tick). The flight computer only holds an attitude there."""
 
 
 class WallClock:
@@ -129,13 +132,13 @@ def _load(options: VehicleOptions, vehicle_name: str | None) -> _Built:
 
 
 def _make_runner(
-    options: VehicleOptions, vehicle_config: VehicleConfig, built: _Built
+    options: VehicleOptions, vehicle_config: VehicleConfig, built: _Built, coast_tick_s: float | None = None
 ) -> Callable[[FlightComputer], SitlRunner]:
     def make(computer: FlightComputer) -> SitlRunner:
         platforms = [Platform(c, seed=options.seed + i) for i, (_, c) in enumerate(built.platform_configs)]
         return SitlRunner(
             vehicle_config, platforms, computer, seed=options.seed,
-            sensor_config=load_sensor_config(built.fs_path), keep_trace=False,
+            sensor_config=load_sensor_config(built.fs_path), keep_trace=False, coast_tick_s=coast_tick_s,
         )  # fmt: skip
 
     return make
@@ -177,7 +180,7 @@ async def serve_vehicle(
             sim_time_s = _bridge_clock(bridge)
             mode = f"flight computer on HIL link {options.hil}"
         elif vehicle_config is not None:
-            runner = _make_runner(options, vehicle_config, built)(computer)
+            runner = _make_runner(options, vehicle_config, built, options.coast_tick_s)(computer)
             sim_time_s = _runner_clock(runner)
             mode = "SITL" + ("" if options.speed == 1 else f" at {options.speed:g}x")
         else:

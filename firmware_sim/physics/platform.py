@@ -204,6 +204,13 @@ class Platform:
             self.waves.frequency_radps, heading_rel, config.deck.length_m, config.deck.width_m, config.motion
         )
         keep = config.station_keeping
+        # The six deck responses share one set of wave angles: cos and sin of (ω t + φ) weighted by
+        # these columns give heave, heave rate, pitch, pitch rate, roll, roll rate (a quarter-period
+        # shift turns cos into ∓sin), so a pose costs one cos and one sin per wave component.
+        a, omega = self.waves.amplitude_m, self.waves.frequency_radps
+        heave, pitch, roll, zero = a * self._heave_gain, a * self._pitch_gain, a * self._roll_gain, 0.0 * a
+        self._cos_weights = np.stack([heave, zero, zero, pitch * omega, zero, roll * omega], axis=1)
+        self._sin_weights = np.stack([zero, -heave * omega, pitch, zero, roll, zero], axis=1)
         self._north = _Wander.build(keep.position_sigma_m, keep.shortest_period_s, keep.longest_period_s, rng)
         self._east = _Wander.build(keep.position_sigma_m, keep.shortest_period_s, keep.longest_period_s, rng)
         self._yaw = _Wander.build(keep.heading_sigma_deg, keep.shortest_period_s, keep.longest_period_s, rng)
@@ -242,19 +249,20 @@ class Platform:
     def motion(self, time_s: ArrayLike) -> DeckMotion:
         t = np.asarray(time_s, dtype=np.float64)
         waves = self.waves
-        omega = waves.frequency_radps
-        quarter = math.pi / 2.0
         # Pitch and roll follow the wave slope, a quarter period away from the elevation (heave).
+        angle = np.multiply.outer(t.reshape(-1), waves.frequency_radps) + waves.phase_rad
+        six = np.cos(angle) @ self._cos_weights + np.sin(angle) @ self._sin_weights
+        heave, heave_rate, pitch, pitch_rate, roll, roll_rate = (six[:, k].reshape(t.shape) for k in range(6))
         north, north_rate = self._north.value_and_rate(t)
         east, east_rate = self._east.value_and_rate(t)
         yaw, yaw_rate = self._yaw.value_and_rate(t)
         return DeckMotion(
-            heave_m=waves.response(t, self._heave_gain, 0.0),
-            heave_rate_mps=waves.response(t, self._heave_gain * omega, quarter),
-            pitch_deg=waves.response(t, self._pitch_gain, -quarter),
-            pitch_rate_dps=waves.response(t, self._pitch_gain * omega, 0.0),
-            roll_deg=waves.response(t, self._roll_gain, -quarter),
-            roll_rate_dps=waves.response(t, self._roll_gain * omega, 0.0),
+            heave_m=heave,
+            heave_rate_mps=heave_rate,
+            pitch_deg=pitch,
+            pitch_rate_dps=pitch_rate,
+            roll_deg=roll,
+            roll_rate_dps=roll_rate,
             offset_north_m=north,
             offset_east_m=east,
             drift_north_mps=north_rate,

@@ -12,8 +12,13 @@ from firmware_sim.firmware.failsafes import LinkMonitor, RedLineInputs, RedLineM
 from firmware_sim.firmware.frames import DeckSample
 from firmware_sim.firmware.guidance_common import thrust_demand
 from firmware_sim.firmware.guidance_hop import predicted_apogee_m
-from firmware_sim.firmware.guidance_powered_descent import braking_acceleration, least_demanding
-from firmware_sim.firmware.iip import kepler_impact, predict_impact
+from firmware_sim.firmware.guidance_powered_descent import (
+    BrakingVehicle,
+    StopHeight,
+    predict_gravity_turn,
+    thrust_for_stop_height,
+)
+from firmware_sim.firmware.iip import Bend, fall_to_height, kepler_crossing, kepler_impact, predict_impact
 from firmware_sim.firmware.navigation import deck_estimate
 from firmware_sim.physics import earth
 from gcs.protocol.dialect import FlightPhase
@@ -73,14 +78,69 @@ def test_a_dropped_point_lands_below_in_the_fall_time() -> None:
     assert geo.great_circle_distance_m(10.0, 20.0, n.latitude_deg, n.longitude_deg) < 5.0
 
 
-def test_braking_acceleration_holds_a_hover_and_the_least_demanding_plan_is_gentle() -> None:
-    g = np.array([0.0, 0.0, -9.8])
-    hover = braking_acceleration(np.zeros(3), np.zeros(3), np.zeros(3), g, 10.0)
-    np.testing.assert_allclose(hover, [0, 0, 9.8])
-    t, a = least_demanding(np.array([0.0, 0.0, 1000.0]), np.array([0.0, 0.0, -100.0]), np.zeros(3), g, 20.0)
-    assert 2.0 < t <= 20.0
-    # Stopping 100 m/s in 1,000 m needs at least 5 m/s² over gravity at some point.
-    assert 9.8 + 5.0 <= a < 9.8 + 25.0
+UP = np.array([0.0, 0.0, 1.0])
+#: A rocket whose mass hardly changes (huge exhaust velocity) and that feels no air.
+STEADY = BrakingVehicle(thrust_n=300_000.0, mass_kg=10_000.0, exhaust_velocity_mps=1e12, drag_area_m2=0.0)
+
+
+def test_a_vertical_gravity_turn_without_air_stops_where_the_closed_form_says() -> None:
+    # 100 m/s down from 2,000 m at 30 m/s² of thrust: decelerates at 30 - g.
+    position, velocity = np.array([0.0, 0.0, 2000.0]), np.array([0.0, 0.0, -100.0])
+    stop = predict_gravity_turn(position, velocity, UP, 2000.0, STEADY, 0.1)
+    assert stop is not None
+    decel = 30.0 - 9.80665
+    assert stop.stop_height_m == pytest.approx(2000.0 - 100.0**2 / (2 * decel), abs=1.0)
+    assert stop.time_s == pytest.approx(100.0 / decel, abs=0.05)
+    assert geo.norm(stop.stop_offset_ecef_m) < 1e-6
+
+
+def test_air_and_a_late_light_move_the_stop() -> None:
+    start = (np.array([0.0, 0.0, 2000.0]), np.array([0.0, 0.0, -200.0]), UP, 2000.0)
+    dry = predict_gravity_turn(*start, STEADY, 0.1)
+    draggy = BrakingVehicle(STEADY.thrust_n, STEADY.mass_kg, STEADY.exhaust_velocity_mps, drag_area_m2=20.0)
+    wet = predict_gravity_turn(*start, draggy, 0.1)
+    late = predict_gravity_turn(*start, STEADY, 0.1, coast_s=2.0)
+    assert dry is not None
+    assert wet is not None
+    assert late is not None
+    assert wet.stop_height_m > dry.stop_height_m + 50.0  # the air brakes too
+    assert late.stop_height_m < dry.stop_height_m - 400.0  # two more seconds of falling
+
+
+def test_a_slant_arrival_stops_down_range_and_the_thrust_search_hits_its_height() -> None:
+    position, velocity = np.array([0.0, 0.0, 3000.0]), np.array([150.0, 0.0, -150.0])
+    stop = predict_gravity_turn(position, velocity, UP, 3000.0, STEADY, 0.1)
+    assert stop is not None
+    assert stop.stop_offset_ecef_m[0] > 100.0
+    assert abs(stop.stop_offset_ecef_m[1]) < 1e-6
+    stops = StopHeight(position, velocity, UP, 3000.0, STEADY, 0.1)
+    thrust = STEADY.thrust_n
+    for _ in range(6):  # called every tick, each answer the next guess
+        thrust = thrust_for_stop_height(stops, 1500.0, thrust, 150_000.0, 600_000.0)
+    assert stops(thrust) == pytest.approx(1500.0, abs=5.0)
+
+
+def test_kepler_crossing_is_kepler_impact_without_the_geodesy() -> None:
+    p = tuple(geo.geodetic_to_ecef(36.5, 121.6, 200_000.0))
+    v = (-3000.0, -5000.0, 2500.0)
+    radius = geo.norm(geo.geodetic_to_ecef(31.0, -122.0, 0.0))
+    impact, crossing = kepler_impact(p, v, radius), kepler_crossing(p, v, radius)
+    assert impact is not None
+    assert crossing is not None
+    assert crossing == (impact.time_to_impact_s, impact.position_ecef_m)
+
+
+def test_a_steepening_bend_brings_the_fall_down_sooner_and_shorter() -> None:
+    p = tuple(geo.geodetic_to_ecef(30.0, -120.0, 12_000.0))
+    basis = geo.ned_basis(30.0, -120.0)
+    v = tuple(basis.T @ np.array([800.0, 0.0, 300.0]))  # north and down
+    free = fall_to_height(p, v, 1_000.0, 0.0003, step_fraction=0.1)
+    bent = fall_to_height(p, v, 1_000.0, 0.0003, step_fraction=0.1, bend=Bend(20.0, 15_000.0, 1.0))
+    assert free is not None
+    assert bent is not None
+    assert bent.time_s < free.time_s
+    start = np.array(p)
+    assert geo.norm(np.array(bent.position_ecef_m) - start) < geo.norm(np.array(free.position_ecef_m) - start)
 
 
 def test_thrust_demand_keeps_within_the_tilt_limit() -> None:

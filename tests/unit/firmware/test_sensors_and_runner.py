@@ -117,3 +117,18 @@ def test_engine_failure_knob_and_the_gnss_frame() -> None:
         r.state.position_ecef_m[0],
         atol=1e-3,
     )
+
+
+async def test_a_runner_behind_the_wall_catches_up_in_short_chunks() -> None:
+    """Behind its speed (a loaded machine), it yields every 0.1 simulated second, so the endpoint's
+    streams (sent when it yields) keep their rates per simulated second."""
+
+    class BehindClock(FakeClock):
+        def monotonic_s(self) -> float:
+            return 100.0 if self.slept else 0.0  # after the first yield the wall is far ahead
+
+    r = runner(control_tick_s=0.05)
+    clock = BehindClock()
+    await r.run(10.0, clock, until_sim_s=2.0)
+    assert r.time_s == pytest.approx(2.0)
+    assert len(clock.slept) >= 19  # 2 s in chunks of at most 0.1 s

@@ -192,6 +192,8 @@ def status_lines(hub: Hub) -> list[str]:
         unacked = sum(1 for alert in launch.status.alerts if alert.acknowledged_by is None)
         lines.append(f"count {count.state.value} T{count.t_count_s:+.0f}s go-for-launch "
                      f"{'yes' if launch.status.go_for_launch.go else 'no'} alerts {unacked}{hold}")
+        if not launch.status.criteria_gate.go:
+            lines.append(f"commit criteria no-go: {launch.status.criteria_gate.reason}")
     beats = hub.latest_all(VehicleHeartbeat)
     for sysid, health in sorted(hub.latest_all(VehicleLinkHealth).items(), key=lambda kv: str(kv[0])):
         beat = beats.get(sysid)

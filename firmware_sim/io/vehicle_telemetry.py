@@ -94,7 +94,51 @@ def sys_status(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
         health &= ~S.MAV_SYS_STATUS_AHRS
     if t.failsafes.engine_out:
         health &= ~S.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS
-    return S.MAVLink_sys_status_message(SENSORS, SENSORS, health, 0, 65535, -1, -1, 0, 0, 0, 0, 0, 0)
+    # The flight termination system reports as MAVLink's "recovery system" (extended sensor bits):
+    # present and enabled always, healthy until it has been used.
+    fts = S.MAV_SYS_STATUS_RECOVERY_SYSTEM
+    fts_health = 0 if t.phase is FlightPhase.FLIGHT_TERMINATION else fts
+    return S.MAVLink_sys_status_message(
+        SENSORS, SENSORS, health, 0, 65535, -1, -1, 0, 0, 0, 0, 0, 0, fts, fts, fts_health
+    )
+
+
+# ASSUMPTION: a dual-frequency receiver in open sky: 3D fix, HDOP 0.8 and 14 satellites while the
+# navigation trusts GNSS; no fix otherwise.
+_GNSS_HDOP = 0.8
+_GNSS_SATELLITES = 14
+
+
+def gps_raw_int(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
+    nav = t.navigation
+    fix = S.GPS_FIX_TYPE_3D_FIX if nav.gnss_ok else S.GPS_FIX_TYPE_NO_FIX
+    vn, ve, _ = nav.velocity_ned_mps
+    ground_speed_cms = min(65534, round(math.hypot(vn, ve) * 100))
+    course_cdeg = round(math.degrees(math.atan2(ve, vn)) % 360 * 100) % 36000
+    return S.MAVLink_gps_raw_int_message(
+        round(t.time_s * 1e6), fix, _e7(nav.latitude_deg), _e7(nav.longitude_deg),
+        round(nav.altitude_m * 1000), round(_GNSS_HDOP * 100) if nav.gnss_ok else 65535, 65535,
+        ground_speed_cms, course_cdeg, _GNSS_SATELLITES if nav.gnss_ok else 0,
+    )  # fmt: skip
+
+
+# ASSUMPTION: a conditioned, sealed bay: 20 °C and 40 % on the pad, pressure held near one
+# atmosphere; shock and vibration from the engines while they run and from the touchdown.
+_BAY_TEMPERATURE_DEGC = 20.0
+_BAY_HUMIDITY_PCT = 40.0
+_BAY_PRESSURE_PA = 101_325.0
+
+
+def cargo_bay(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
+    running = t.engine.engines_running > 0
+    vibration_g = 0.8 * t.engine.throttle if running else 0.02
+    shock_g = 0.0
+    if t.touchdown is not None and t.time_s - t.touchdown.time_s < 2.0:
+        shock_g = 1.0 + t.touchdown.vertical_speed_mps / 2.0  # a soft landing is a couple of g
+    return S.MAVLink_cargo_bay_message(
+        _ms(t.time_s), _BAY_TEMPERATURE_DEGC, _BAY_HUMIDITY_PCT, _BAY_PRESSURE_PA, max(shock_g, vibration_g),
+        vibration_g, 0,
+    )
 
 
 def global_position_int(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
@@ -242,6 +286,8 @@ BUILDERS: dict[int, Builder] = {
     S.MAVLINK_MSG_ID_TANK_STATUS: tank_status,
     S.MAVLINK_MSG_ID_COUNTDOWN: countdown,
     S.MAVLINK_MSG_ID_IMPACT_POINT: impact_point,
+    S.MAVLINK_MSG_ID_GPS_RAW_INT: gps_raw_int,
+    S.MAVLINK_MSG_ID_CARGO_BAY: cargo_bay,
 }
 
 
@@ -261,6 +307,8 @@ def default_rates_hz(fast_hz: float) -> dict[int, float]:
         S.MAVLINK_MSG_ID_TANK_STATUS: 1.0,
         S.MAVLINK_MSG_ID_COUNTDOWN: 2.0,
         S.MAVLINK_MSG_ID_IMPACT_POINT: 1.0,
+        S.MAVLINK_MSG_ID_GPS_RAW_INT: 1.0,
+        S.MAVLINK_MSG_ID_CARGO_BAY: 1.0,
     }
 
 

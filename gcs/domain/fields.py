@@ -69,7 +69,7 @@ _VEHICLE_FIELDS: dict[str, FieldInfo] = {
     "fts.ready": _vehicle(
         "1 if the flight termination system is armed and its receiver locked",
         "bool",
-        "SYS_STATUS / STATUSTEXT",
+        "SYS_STATUS (extended sensor bit RECOVERY_SYSTEM: present, enabled and healthy)",
     ),
     "fts.safe": _vehicle("1 if the flight termination system is safed", "bool", "SYS_STATUS / STATUSTEXT"),
     "link.vehicle_heartbeat_age_s": _vehicle("time since the vehicle's last heartbeat", "s", "link"),

@@ -30,6 +30,7 @@ _MAV_TYPE_ROCKET = 9
 _ENGINE_RUNNING_STATES = frozenset({2, 3})  # ENGINE_STATE IGNITION, RUNNING
 _VENTS_OPEN = 0x1 | 0x2  # TANK_VENT_FLAGS LOX_VENT_OPEN | CH4_VENT_OPEN
 _G0_MPS2 = 9.80665
+_RECOVERY_SYSTEM = 0x01  # MAV_SYS_STATUS_SENSOR_EXTENDED: the vehicle's flight termination system
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,16 @@ class VehicleTelemetryTranslator:
             Sample("tanks.ch4_mass_kg", float(msg.ch4_mass_kg), t_s),
             Sample("tanks.vented", 1.0 if msg.vent_state & _VENTS_OPEN == _VENTS_OPEN else 0.0, t_s),
         ))
+
+    def _on_sys_status(self, msg: Any, t_s: float) -> Translated:
+        # The flight termination system reports as MAVLink's recovery system (extended sensor bits).
+        fts = _RECOVERY_SYSTEM
+        present = getattr(msg, "onboard_control_sensors_present_extended", 0) or 0
+        if not present & fts:
+            return Translated(None, ())  # a vehicle that does not report its FTS: no data, not "ready"
+        enabled = msg.onboard_control_sensors_enabled_extended & fts
+        healthy = msg.onboard_control_sensors_health_extended & fts
+        return Translated(None, (Sample("fts.ready", 1.0 if enabled and healthy else 0.0, t_s),))
 
     def _on_gps_raw_int(self, msg: Any, t_s: float) -> Translated:
         hdop = math.nan if msg.eph == 0xFFFF else msg.eph / 100.0

@@ -32,15 +32,23 @@ from typing import TextIO
 
 from gcs.app import StationParts, run_station
 from gcs.clock import FollowerClock
-from gcs.config import GcsConfig, LaunchConfig, PlatformLinkConfig, PlatformRole, load_gcs_config
+from gcs.config import (
+    GcsConfig,
+    LaunchConfig,
+    PlatformLinkConfig,
+    PlatformRole,
+    PlatformStationConfig,
+    load_gcs_config,
+    load_toml,
+)
 from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import DeckState
-from gcs.errors import GcsError
+from gcs.errors import ConfigError, GcsError
 from gcs.hub import Hub
 from gcs.launch.flight_plan import flight_plan_items
 from gcs.launch.range_safety import load_range
 from gcs.launch.runner import LaunchStatusUpdate
-from gcs.links.values import MavlinkTelemetry
+from gcs.links.values import MavlinkTelemetry, VehicleStatusText
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
 from gcs.sitl.children import Child, child_process
 from gcs.sitl.scenario import PlatformRole as ScenarioRole
@@ -100,7 +108,8 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         tick_s=base.launch.tick_s,
     )
     platforms = tuple(
-        PlatformLinkConfig(name=p.name, connection=platform_links[p.name], role=_ROLES[p.role])
+        PlatformLinkConfig(name=p.name, connection=platform_links[p.name], role=_ROLES[p.role],
+                           station=_assigned_station(p.config))
         for p in scenario.platforms
     )
     return dataclasses.replace(
@@ -112,6 +121,23 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         launch=launch,
         mqtt=dataclasses.replace(base.mqtt, enabled=False),
     )
+
+
+ON_STATION_RADIUS_M = 15.0
+"""ASSUMPTION: a platform within 15 m of its station is on station (the simulated dynamic positioning
+holds 2 m, 1 sigma, per axis, around slow drifts; the commit criteria allow 10 m held for 5 s)."""
+
+
+def _assigned_station(platform_config: str) -> PlatformStationConfig:
+    """The station a simulated platform keeps: the position its own config file gives it."""
+    position = load_toml(platform_config).get("position", {})
+    try:
+        return PlatformStationConfig(latitude_deg=float(position["latitude_deg"]),
+                                     longitude_deg=float(position["longitude_deg"]),
+                                     on_station_radius_m=ON_STATION_RADIUS_M)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(platform_config, "position", "latitude_deg and longitude_deg of the platform",
+                          position) from exc
 
 
 def vehicle_argv(scenario: Scenario, speed: float, vehicle_port: int) -> list[str]:
@@ -166,6 +192,7 @@ class _Flight:
             async with background(
                 ("sitl observe vehicle", self._observe_vehicle()),
                 ("sitl observe decks", self._observe_decks()),
+                ("sitl observe texts", self._observe_texts()),
                 ("sitl time limit", self._time_limit()),
             ):
                 await self._fly()
@@ -207,9 +234,15 @@ class _Flight:
                     with contextlib.suppress(ValueError):
                         self.seen.vehicle_phase(FlightPhase(msg.custom_mode))
                 if self.finished():
-                    self._say(f"vehicle at rest in {self.seen.phase.config_name if self.seen.phase else '?'}")
+                    phase = self.seen.phase
+                    self._say(f"vehicle at rest in {phase.config_name if phase is not None else '?'}")
                     self.stop.set()
                     return
+
+    async def _observe_texts(self) -> None:
+        async with self.hub.subscribe_keyed(VehicleStatusText, maxsize=256) as feed:
+            async for keyed in feed:
+                self.seen.status_text(keyed.value.text)
 
     async def _observe_decks(self) -> None:
         async with self.hub.subscribe_keyed(DeckState, maxsize=256, replay_latest=True) as feed:

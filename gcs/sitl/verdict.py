@@ -10,6 +10,7 @@ Knows nothing of processes, the hub or time sources: the runner feeds it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from gcs.domain.geodesy import GeoPoint, distance_m
@@ -19,6 +20,12 @@ from gcs.domain.vehicle import VehicleState
 from gcs.launch.control import LaunchStatus
 from gcs.launch.countdown import HoldKind
 from gcs.sitl.scenario import Expectations
+
+_TOUCHDOWN_TEXT = re.compile(
+    r"touchdown on (?P<platform>\S+): (?P<down>[-\d.]+) m/s down, (?P<across>[-\d.]+) m/s across, "
+    r"(?P<tilt>[-\d.]+) deg, (?P<miss>[-\d.]+) m off centre"
+)
+"""The flight computer's own touchdown report (STATUSTEXT), measured against the deck it met."""
 
 ON_DECK_RADIUS_M = 30.0
 """A vehicle standing within this distance of a deck's centre stands on that deck (half a barge's width)."""
@@ -54,8 +61,9 @@ class Observations:
     last_vehicle: VehicleState | None = None
     decks: dict[str, DeckState] = field(default_factory=dict)
     touchdown_speed_mps: float | None = None
-    """Descent rate in the last state before the vehicle reported TOUCHDOWN."""
-    _previous_vehicle: VehicleState | None = None
+    """Descent rate at touchdown: the vehicle's own report, else the last state before TOUCHDOWN."""
+    touchdown_platform: str | None = None
+    touchdown_miss_m: float | None = None
 
     @property
     def phase(self) -> FlightPhase | None:
@@ -71,6 +79,17 @@ class Observations:
             self.touchdown_speed_mps = max(0.0, before.velocity_down_mps)
         self.last_vehicle = state
         self.vehicle_phase(state.phase)
+
+    def status_text(self, text: str) -> None:
+        """A STATUSTEXT from the vehicle; its touchdown report settles where and how it landed."""
+        match = _TOUCHDOWN_TEXT.search(text)
+        if match is None:
+            return
+        self.touchdown_platform = match["platform"]
+        self.touchdown_speed_mps = float(match["down"])
+        self.touchdown_miss_m = float(match["miss"])
+        # TOUCHDOWN can be shorter than a heartbeat: the vehicle's report says it was there.
+        self.vehicle_phase(FlightPhase.TOUCHDOWN)
 
     def deck(self, deck: DeckState) -> None:
         if math.isfinite(deck.latitude_deg) and math.isfinite(deck.longitude_deg):
@@ -119,13 +138,17 @@ def judge(expect: Expectations, seen: Observations, *, timed_out: bool) -> Verdi
     end = seen.phase
     checks.append(Check(
         "end state", end in ends and not timed_out,
-        ("timed out in " if timed_out else "ended in ") + (end.config_name if end else "no phase")
+        ("timed out in " if timed_out else "ended in ") + (end.config_name if end is not None else "no phase")
         + f" (expected {' or '.join(sorted(p.config_name for p in ends))})",
     ))
     if expect.landed_on is not None:
         on, gap_m = seen.standing_on()
         gap = "no position" if gap_m is None else f"{gap_m:.1f} m from the nearest deck centre"
-        checks.append(Check("landed on", on == expect.landed_on, f"on {on or 'no deck'} ({gap})"))
+        reported = seen.touchdown_platform
+        if reported is not None:
+            gap += f"; the vehicle reports touchdown on {reported}, {seen.touchdown_miss_m:g} m off centre"
+        ok = on == expect.landed_on and reported in (None, expect.landed_on)
+        checks.append(Check("landed on", ok, f"on {on or 'no deck'} ({gap})"))
         speed = seen.touchdown_speed_mps
         checks.append(Check(
             "touchdown speed",

@@ -87,3 +87,18 @@ def test_every_field_produced_is_in_the_catalogue() -> None:
     produced = {s.field for m in messages for s in tr.translate(m, 1.0).samples}
     assert produced <= set(FIELDS)
     assert "vehicle.axial_load_g" in produced
+
+
+@pytest.mark.parametrize(
+    ("present", "enabled", "health", "ready"),
+    [(0x01, 0x01, 0x01, [1.0]), (0x01, 0x01, 0x00, [0.0]), (0x01, 0x00, 0x01, [0.0]), (0x00, 0x00, 0x00, [])],
+)
+def test_the_flight_termination_system_is_ready_only_present_enabled_and_healthy(
+    present: int, enabled: int, health: int, ready: list[float]
+) -> None:
+    """The FTS reports as MAVLink's recovery system; a vehicle that does not report it gives no data."""
+    msg = seaport.MAVLink_sys_status_message(
+        0, 0, 0, 0, 65535, -1, -1, 0, 0, 0, 0, 0, 0, present, enabled, health
+    )
+    samples = VehicleTelemetryTranslator().translate(msg, 5.0).samples
+    assert [s.value for s in samples if s.field == "fts.ready"] == ready

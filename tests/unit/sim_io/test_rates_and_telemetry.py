@@ -90,3 +90,23 @@ def test_a_bare_flight_computer_reports_truthfully(snapshot: FlightTelemetry) ->
     assert count.state == CountdownState.IDLE
     assert math.isnan(count.t_s)
     assert built[S.MAVLINK_MSG_ID_IMPACT_POINT] == []  # nothing to report before there is a flight
+
+
+def test_the_pad_reports_what_the_commit_criteria_read(snapshot: FlightTelemetry) -> None:
+    """Every input of a pad commit criterion has a source: tank pressures, GNSS, FTS, cargo bay."""
+    ctx = TelemetryContext(sim_epoch_unix_s=1_800_000_000.0, engine_count=9, home_altitude_m=30.0)
+
+    def one(msg_id: int) -> object:
+        (msg,) = [received(m, (1, 1)) for m in vehicle_telemetry.build(msg_id, snapshot, ctx)]
+        return msg
+
+    tanks = one(S.MAVLINK_MSG_ID_TANK_STATUS)
+    assert 100_000 < tanks.lox_pressure_pa < 400_000  # type: ignore[attr-defined]
+    assert 100_000 < tanks.ch4_pressure_pa < 400_000  # type: ignore[attr-defined]
+    status = one(S.MAVLINK_MSG_ID_SYS_STATUS)
+    assert status.onboard_control_sensors_health_extended & S.MAV_SYS_STATUS_RECOVERY_SYSTEM  # type: ignore[attr-defined]
+    gnss = one(S.MAVLINK_MSG_ID_GPS_RAW_INT)
+    assert gnss.eph != 65535 or gnss.fix_type == S.GPS_FIX_TYPE_NO_FIX  # type: ignore[attr-defined]
+    bay = one(S.MAVLINK_MSG_ID_CARGO_BAY)
+    assert bay.smoke_detected == 0  # type: ignore[attr-defined]
+    assert 0 < bay.temperature_degc < 40  # type: ignore[attr-defined]

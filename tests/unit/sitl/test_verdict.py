@@ -61,3 +61,15 @@ def test_each_failure_names_what_was_seen(
     [check] = [c for c in verdict.checks if c.name == failed]
     assert not check.ok
     assert words in check.detail
+
+
+def test_the_vehicles_touchdown_report_settles_the_platform_the_speed_and_the_phase() -> None:
+    """TOUCHDOWN can pass between two heartbeats; the flight computer's report still counts."""
+    seen = _flight(P.SAFE, P.TERMINAL_COUNT, P.IGNITION, P.ASCENT, P.LANDING_BURN, P.SAFING, P.SAFE,
+                   descent_mps=0.0)
+    seen.status_text("touchdown on hop-barge: 1.23 m/s down, 0.20 m/s across, 1.5 deg, 2.9 m off centre")
+    assert seen.touchdown_platform == "hop-barge"
+    assert seen.touchdown_speed_mps == pytest.approx(1.23)
+    assert P.TOUCHDOWN in seen.phases
+    seen.status_text("engine 3 shut down")  # other texts change nothing
+    assert seen.touchdown_miss_m == pytest.approx(2.9)

@@ -32,6 +32,8 @@ Knows the values it routes, nothing of aiomqtt or of how they are made.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from gcs.bridge.routes import Route, RouteTable, TopicClass
@@ -84,18 +86,54 @@ def status_text_payload(text: VehicleStatusText) -> dict[str, Any]:
 
 def telemetry_payload(sample: MavlinkTelemetry) -> dict[str, Any]:
     """The message's own fields by their MAVLink names, with who sent it and when (UTC)."""
+    msg = sample.msg
+    names, values_of, maybe_bytes = _message_fields(msg)
+    values = values_of(msg)
     body: dict[str, Any] = {
         "sysid": sample.sysid,
         "compid": sample.compid,
-        "message": sample.name,
+        "message": msg.get_type(),
         "unix_time_s": sample.unix_time_s,
         "time_utc": utc_text(sample.unix_time_s),
     }
-    for name in sample.msg.get_fieldnames():
-        value = getattr(sample.msg, name)
+    body.update(zip(names, values, strict=True))
+    for i in maybe_bytes:
+        value = values[i]
         # pymavlink leaves undecodable char[] fields as bytes, which JSON cannot carry.
-        body[name] = list(value) if isinstance(value, bytes | bytearray) else value
+        if isinstance(value, bytes | bytearray):
+            body[names[i]] = list(value)
     return body
+
+
+_Fields = tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...]]
+_fields_by_type: dict[type, _Fields] = {}
+
+
+def _message_fields(msg: Any) -> _Fields:
+    """A message class's field names, a getter of all their values at once, and which fields may be
+    bytes (char arrays); worked out once per class, since telemetry repeats the same few."""
+    kind = type(msg)
+    try:
+        return _fields_by_type[kind]
+    except KeyError:
+        pass
+    names = tuple(msg.get_fieldnames())
+    types = getattr(kind, "fieldtypes", None)
+    if isinstance(types, list) and len(types) == len(names):
+        maybe_bytes = tuple(i for i, t in enumerate(types) if t == "char")
+    else:
+        maybe_bytes = tuple(range(len(names)))
+    values_of: Callable[[Any], tuple[Any, ...]]
+    if len(names) > 1:
+        values_of = operator.attrgetter(*names)
+    elif names:
+        one = operator.attrgetter(names[0])
+        values_of = lambda m: (one(m),)  # noqa: E731 - attrgetter of one name gives no tuple
+    else:
+        values_of = lambda m: ()  # noqa: E731
+    fields = (names, values_of, maybe_bytes)
+    _fields_by_type[kind] = fields
+    return fields
 
 
 def link_routes() -> list[Route[Any]]:

@@ -4,25 +4,33 @@
 TaskGroup holds named jobs:
 
 - ``bridge.sample``: every ``SAMPLE_MAX_S`` at most, reads the newest value of each state type and
-  each rate-limited stream type from the hub (``latest_all``) and routes the ones that changed;
-  the hub keeps the newest value anyway, so this costs the ingest path nothing per message.
+  each rate-limited stream type from the hub (``latest_all``), routes the ones that changed and
+  publishes what is ready in the same turn; the hub keeps the newest value anyway, so this costs
+  the ingest path nothing per message.
 - ``bridge.hub.<Type>``: for event types (every value counts) and streams faster than
-  ``SAMPLE_MAX_HZ``, drains a bounded hub subscription into the outbox. Never waits on the broker,
-  so the hub never backs up.
-- ``bridge.mqtt``: the main connection. Connects with a Will of ``offline`` on
-  ``<prefix>/gcs/status``, says ``online``, republishes every retained state, then publishes from the
-  outbox with at most ``max_inflight`` publishes awaiting the broker. When the connection drops it
-  reconnects with full-jitter backoff; events not yet acknowledged go back to the queue.
-- ``bridge.status.<owner>``: one small connection per vehicle or platform seen, whose only job is
-  to carry that thing's Will (MQTT allows one Will per connection): ``<owner>/status`` is
+  ``SAMPLE_MAX_HZ``, drains a bounded hub subscription into the outbox and publishes what is ready,
+  in batches while the loop is busy (``coalesce_s``). Never waits on the broker, so the hub never
+  backs up.
+- ``bridge.mqtt``: the main connection (``_MainConnection``: MQTT 5 through ``gcs.bridge.wire``
+  on an asyncio transport, not aiomqtt, for speed). Connects with a Will of ``offline`` on
+  ``<prefix>/gcs/status``, says ``online``, republishes every retained state, then publishes what
+  the others left (held states, refreshes, backlog) with at most ``max_inflight`` QoS 1 messages
+  awaiting the broker. ``bridge.mqtt.keepalive`` pings it. When the connection drops it reconnects
+  with full-jitter backoff; events not yet acknowledged go back to the queue.
+- ``bridge.status.<owner>``: one small aiomqtt connection per vehicle or platform seen, whose only
+  job is to carry that thing's Will (MQTT allows one Will per connection): ``<owner>/status`` is
   ``online`` while this station publishes it and turns ``offline`` the moment the station dies.
 - ``bridge.stats``: a ``BridgeStats`` on the hub every ``stats_interval_s``, and log lines naming
   whatever was dropped.
 
-Read-only by construction: the bridge never subscribes (a test checks it against the client and
-in the broker's log, under an ACL that gives it no read access). Broker trouble is never raised: it
-is retried and reported in ``BridgeStats``. Even a bug in the bridge stays inside ``run()``, which
-logs it and starts over, so MQTT can never take the links, the recorder or the console down.
+A stop (cancellation) says ``offline`` on every status topic and disconnects cleanly; if the broker
+does not acknowledge that in time, the connection is cut instead, so that its Will says it.
+
+Read-only by construction: the bridge never subscribes (``gcs.bridge.wire`` cannot even encode a
+SUBSCRIBE; a test checks the status lines' client and the broker's log, under an ACL that gives it
+no read access). Broker trouble is never raised: it is retried and reported in ``BridgeStats``.
+Even a bug in the bridge stays inside ``run()``, which logs it and starts over, so MQTT can never
+take the links, the recorder or the console down.
 
 Knows nothing of what the values mean: routes (``gcs.bridge.routes``) say where each type goes.
 """
@@ -31,21 +39,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
 import logging
 import math
+import os
 import random
 import socket
-from collections.abc import AsyncIterator, Hashable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any, Final, cast
 
 import aiomqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
+from gcs.bridge import wire
 from gcs.bridge.outbox import Outbox, Outgoing
-from gcs.bridge.routes import CompiledRoute, RouteTable, TopicClass, encode
+from gcs.bridge.routes import CompiledRoute, RouteTable, TopicClass
 from gcs.bridge.settings import (
     BridgeSettings,
     BrokerCredentials,
@@ -57,6 +67,7 @@ from gcs.bridge.settings import (
 from gcs.bridge.values import BridgeStats
 from gcs.clock import Clock, WallClock
 from gcs.hub import ANY_KEY, Hub, Keyed, Subscription
+from gcs.views import encode
 
 __all__ = [
     "OFFLINE",
@@ -78,10 +89,9 @@ _paho_log.setLevel(logging.CRITICAL)
 
 ONLINE: Final = b"online"
 OFFLINE: Final = b"offline"
-GOODBYE_TIMEOUT_S: Final = 5.0
-"""How long a stopping bridge tries to say ``offline`` before it disconnects anyway. Generous: if it
-gives up, the clean DISCONNECT that follows suppresses the Will and the status stays ``online`` (a
-CI run on a loaded 2-core machine missed 1 s)."""
+GOODBYE_TIMEOUT_S: Final = 2.0
+"""How long a stopping bridge waits for the broker to acknowledge ``offline`` (at most the publish
+timeout). If it does not, the connection is cut without a DISCONNECT so that the Will says it."""
 NO_DELAY: Final = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """paho leaves Nagle's algorithm on: each small publish would wait for the previous one's ACK, which
 the receiver delays (up to 40 ms on Linux). Telemetry wants every message on the wire at once."""
@@ -92,8 +102,24 @@ SAMPLE_MIN_S: Final = 0.005
 SAMPLE_MAX_S: Final = 0.05
 """State and sampled streams are read from the hub at least this often: a hold in the count is
 on the broker within 50 ms (plus the topic's rate limit)."""
+BUSY_TURN_S: Final = 0.0005
+"""A loop turn that takes this much of the thread's CPU means the loop is busy (the ingest path
+decoding a read of many frames takes about 1 ms; an idle loop turns in tens of microseconds):
+subscribed values are then coalesced."""
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 """A larger payload is refused at intake (counted): it is a runaway serializer, not telemetry."""
+
+
+class _Sent(enum.Enum):
+    """How a call to send what is ready ended."""
+
+    ALL = "all"
+    """Nothing ready is left (or the connection failed: the pump raises it)."""
+    NO_SLOT = "no slot"
+    """A window of messages awaits the broker, or the socket is full; an acknowledgement (or the
+    socket draining) wakes the pump."""
+    WINDOW = "window"
+    """A window's worth went out and more is ready: the pump sends it on the next loop turn."""
 
 
 class MqttBridge:
@@ -130,8 +156,6 @@ class MqttBridge:
             state_expiry_s=settings.state_expiry_s,
             rate_hz=self._rate_for,
         )
-        self._state_properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        self._state_properties.MessageExpiryInterval = self._outbox.expiry_s
         self._wakeup = asyncio.Event()
         # When the publisher would wake by itself (-inf: it is busy and will look anyway; inf: it
         # waits for new work); a new message that is ready earlier sets ``_wakeup``.
@@ -149,6 +173,8 @@ class MqttBridge:
         self._hub_dropped_before = 0
         self._warned: set[tuple[str, str]] = set()
         self._in_flight = 0
+        self._conn: _MainConnection | None = None
+        self._routed_ready = False
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -258,9 +284,37 @@ class MqttBridge:
         self._subscriptions = []
 
     async def _drain(self, sub: Subscription[Any], compiled: list[CompiledRoute]) -> None:
-        async for item in sub:
-            keyed = cast(Keyed[Any], item)
-            self._route(keyed.key, keyed.value, compiled)
+        """Route every value the subscription holds and publish what is ready, in one loop turn.
+
+        Then, if the batch was smaller than a window (``max_inflight``) and the loop is busy, let
+        ``coalesce_s`` pass before the next batch: a trickle of values that keeps coming while the
+        ingest path needs the CPU is handed over in batches, one wake-up, one write and one read of
+        acknowledgements for each, not one per value (the subscription's queue holds them
+        meanwhile). The loop counts as busy when one turn of it, measured by yielding once, takes
+        ``BUSY_TURN_S`` of CPU or more; a loop with time to spare (in flight, say) gets every value
+        out at once.
+        """
+        coalesce_s = self._settings.coalesce_s
+        small = self._settings.max_inflight
+        clock = self._clock
+        while True:
+            item: Keyed[Any] | None = await sub.get()
+            now_s = clock.monotonic_s()
+            batch = 0
+            while item is not None:
+                self._route(item.key, item.value, compiled, now_s)
+                batch += 1
+                item = sub.get_nowait()
+            self._send_routed()
+            # Only a trickle is worth holding back: a batch of a window or more is one write
+            # already, and a flood must not pile up in the hub queue, whose bound would drop it.
+            if coalesce_s > 0 and batch < small:
+                # This thread's CPU time, not the clock: a turn that took long because another
+                # process had the CPU says nothing about this loop's own work.
+                cpu_s = time.thread_time()
+                await asyncio.sleep(0)
+                if time.thread_time() - cpu_s >= BUSY_TURN_S:
+                    await clock.sleep(coalesce_s)
 
     def _streams_sampled(self) -> bool:
         """Whether every stream limit allows sampling (none above ``SAMPLE_MAX_HZ``, none unlimited)."""
@@ -297,17 +351,19 @@ class MqttBridge:
         """
         seen: dict[tuple[type[Any], Hashable | None], object] = {}
         while True:
+            now_s = self._clock.monotonic_s()
             for kind, compiled in samplers:
                 for key, value in self._hub.latest_all(kind).items():
                     if seen.get((kind, key)) is not value:
                         seen[(kind, key)] = value
-                        self._route(key, value, compiled)
+                        self._route(key, value, compiled, now_s)
+            self._send_routed()
             await self._clock.sleep(period_s)
 
-    def _route(self, key: Hashable | None, value: object, compiled: list[CompiledRoute]) -> None:
-        now_s = self._clock.monotonic_s()
+    def _route(
+        self, key: Hashable | None, value: object, compiled: list[CompiledRoute], now_s: float
+    ) -> None:
         outbox = self._outbox
-        ready_s = math.inf
         for c in compiled:
             topic_class = c.route.topic_class
             topic = c.topic.render(self._prefix, key, value)
@@ -328,16 +384,28 @@ class MqttBridge:
                 seq = self._next_seq(topic) if topic_class is TopicClass.STREAM else None
                 make = functools.partial(self._serialize, c, topic, value, seq)
                 outbox.put(topic, make, topic_class, now_s)
-            ready_s = min(ready_s, outbox.ready_at_s(topic, topic_class, now_s))
+            ready_s = outbox.ready_at_s(topic, topic_class, now_s)
+            if ready_s <= now_s:
+                self._routed_ready = True  # sent by the caller once its batch is routed
+            elif ready_s < self._pump_idle_until_s:
+                # A state held back by its rate limit, due before the publisher would look anyway.
+                # Only then is it woken: a heartbeat at 50 Hz on a 1 Hz topic must not wake it each time.
+                self._wakeup.set()
             if c.owner is not None:
                 owner = c.owner.render(self._prefix, key, value)
                 if owner is not None and owner not in self._owners:
                     self._owners[owner] = None
                     self._start_status_line(owner)
-        # Wake the publisher only if this can go out before it would wake anyway: a state held back
-        # by its rate limit (a heartbeat at 50 Hz on a 1 Hz topic) must not wake it every time.
-        if ready_s < self._pump_idle_until_s:
-            self._wakeup.set()
+
+    def _send_routed(self) -> None:
+        """Publish, now, what the routing just done made ready (the caller's whole batch at once)."""
+        if not self._routed_ready:
+            return
+        self._routed_ready = False
+        if self._conn is None:
+            return  # not connected: the next connection sends it
+        if self._send_ready(self._conn, self._clock.monotonic_s()) is _Sent.WINDOW:
+            self._wakeup.set()  # the pump sends the rest, a window per loop turn
 
     def _next_seq(self, topic: str) -> int:
         seq = self._seq.get(topic, 0)
@@ -378,16 +446,15 @@ class MqttBridge:
         attempt = 0
         settings = self._settings
         while True:
-            client = self._client(settings.client_id, self.status_topic)
             up_since: float | None = None
             try:
-                async with self._session(client, self.status_topic):
+                async with self._main_session() as conn:
                     up_since = self._clock.monotonic_s()
                     self._connected = True
                     self._connects += 1
                     self._outbox.connection_made()
                     self._announce_connected()
-                    await self._pump(client)
+                    await self._pump(conn)
             except* (aiomqtt.MqttError, OSError) as group:
                 self._last_error = _describe(group)
                 if up_since is None:
@@ -408,6 +475,56 @@ class MqttBridge:
             await self._clock.sleep(settings.backoff.delay_s(attempt, self._rng))
             attempt += 1
 
+    @asynccontextmanager
+    async def _main_session(self) -> AsyncIterator[_MainConnection]:
+        """Connected with the Will, ``online`` said; when stopped (cancelled), ``offline`` said.
+
+        Cancelled while connecting, the connection is cut: if the broker had taken the CONNECT, its
+        Will says offline.
+        """
+        settings = self._settings
+        conn = await _MainConnection.open(
+            settings, self._clock, client_id=settings.client_id, will_topic=self.status_topic,
+            retire=self._retire, refuse=self._refused, writable=self._wakeup.set,
+        )
+        try:
+            online = conn.publish(self.status_topic, ONLINE, qos=1, retain=True, expiry_s=None,
+                                  now_s=self._clock.monotonic_s())
+            conn.flush()
+            assert online is not None
+            try:
+                async with asyncio.timeout(settings.publish_timeout_s):
+                    await online
+            except TimeoutError:
+                raise aiomqtt.MqttError(
+                    f"online not acknowledged within {settings.publish_timeout_s:g} s") from None
+            yield conn
+        except asyncio.CancelledError:
+            await self._main_goodbye(conn)
+            raise
+        finally:
+            conn.cut()  # a no-op after a clean goodbye; otherwise the Will tells
+
+    async def _main_goodbye(self, conn: _MainConnection) -> None:
+        """Say ``offline`` and leave cleanly; if the broker does not acknowledge it in time, cut the
+        connection so that the Will says it (a clean DISCONNECT would suppress the Will)."""
+        if conn.lost:
+            return  # the broker already published the Will
+        timeout_s = min(self._settings.publish_timeout_s, GOODBYE_TIMEOUT_S)
+        try:
+            offline = conn.publish(self.status_topic, OFFLINE, qos=1, retain=True, expiry_s=None,
+                                   now_s=self._clock.monotonic_s())
+            conn.flush()
+            assert offline is not None
+            async with asyncio.timeout(timeout_s):
+                await offline
+        except (TimeoutError, aiomqtt.MqttError) as exc:
+            _log.info("MQTT %s: offline not acknowledged (%s); leaving the Will to say it",
+                      self.status_topic, exc or "timed out")
+            conn.cut()
+            return
+        conn.disconnect()
+
     def _announce_connected(self) -> None:
         counts = self._outbox.counts
         _log.info(
@@ -419,58 +536,123 @@ class MqttBridge:
         )
         self._hub.publish(self.stats)
 
-    async def _pump(self, client: aiomqtt.Client) -> None:
-        """Publish from the outbox until the connection drops (raises) or the task is cancelled."""
-        slots = asyncio.Semaphore(self._settings.max_inflight)
+    async def _pump(self, conn: _MainConnection) -> None:
+        """Publish from the outbox until the connection drops (raises) or the task is cancelled.
+
+        Whoever queues messages that are ready at once (a hub drain, the sampler) sends them in the
+        same loop turn (``_send_routed``); this task sends the rest: states whose rate limit held
+        them back, refreshes, whatever waited for a free slot, and everything queued while
+        disconnected. At most a window of QoS 1 messages (``max_inflight``, or less if the broker's
+        Receive Maximum says so) await the broker; the oldest of them must be acknowledged within
+        ``publish_timeout_s``, or the connection is taken for dead.
+        """
         outbox = self._outbox
+        timeout_s = self._settings.publish_timeout_s
         async with asyncio.TaskGroup() as group:
-            # Never subscribed, so no message ever arrives: iterating only ends, with MqttError,
-            # when the connection drops. That is aiomqtt 2.x's public way to learn of it.
-            group.create_task(self._until_disconnected(client), name="bridge.mqtt.watch")
-            while True:
-                message = outbox.take(self._clock.monotonic_s())
-                if message is None:
+            group.create_task(conn.until_lost(), name="bridge.mqtt.watch")
+            group.create_task(self._keepalive(conn), name="bridge.mqtt.keepalive")
+            self._conn = conn
+            self._pump_idle_until_s = -math.inf  # busy: it sends before it waits
+            try:
+                while True:
+                    # Cleared before sending, so a slot freed while it sends still wakes the wait.
                     self._wakeup.clear()
-                    due_s = outbox.next_due_s()
-                    self._pump_idle_until_s = math.inf if due_s is None else due_s
+                    now_s = self._clock.monotonic_s()
+                    oldest_s = conn.oldest_sent_s()
+                    if oldest_s is not None and now_s - oldest_s > timeout_s:
+                        raise aiomqtt.MqttError(f"the broker did not acknowledge within {timeout_s:g} s")
+                    sent = self._send_ready(conn, now_s)
+                    if sent is _Sent.WINDOW:
+                        await asyncio.sleep(0)  # one window per loop turn: the links run between
+                        continue
+                    if sent is _Sent.ALL:
+                        due_s = outbox.next_due_s()
+                        self._pump_idle_until_s = math.inf if due_s is None else due_s
+                    else:
+                        due_s = None  # an acknowledgement (or the socket draining) wakes it
+                    if oldest_s is not None:
+                        give_up_s = oldest_s + timeout_s
+                        due_s = give_up_s if due_s is None else min(due_s, give_up_s)
                     try:
                         await self._wait_for_work(due_s)
                     finally:
-                        self._pump_idle_until_s = -math.inf  # busy: it takes again before it waits
-                    continue
-                if not isinstance(message.payload, bytes):
-                    payload = message.payload()
-                    if payload is None:
-                        continue  # counted as unpublishable; the state's next value may do better
-                    message = outbox.resolved(message, payload)
-                # Several publishes in flight let one socket write carry many messages (aiomqtt awaits
-                # each one's write or PUBACK); paho is called in task order, so order is kept.
-                await slots.acquire()
-                self._in_flight += 1
-                group.create_task(self._publish_bounded(client, message, slots), name="bridge.mqtt.publish")
+                        self._pump_idle_until_s = -math.inf  # busy: it sends again before it waits
+            finally:
+                self._conn = None
 
-    async def _publish_bounded(
-        self, client: aiomqtt.Client, message: Outgoing, slots: asyncio.Semaphore
-    ) -> None:
+    async def _keepalive(self, conn: _MainConnection) -> None:
+        """PINGREQ every half keep-alive; a broker silent for one and a half ends the connection."""
+        interval_s = conn.keepalive_s
+        while True:
+            await self._clock.sleep(interval_s / 2)
+            if self._clock.monotonic_s() - conn.heard_s > 1.5 * interval_s:
+                raise aiomqtt.MqttError(f"no word from the broker for {1.5 * interval_s:g} s")
+            conn.ping()
+
+    def _send_ready(self, conn: _MainConnection, now_s: float) -> _Sent:
+        """Encode the messages ready at ``now_s``, at most one window and while slots last, then
+        write them out together.
+
+        One window per call keeps a flood (every message of every stream, unlimited) from taking
+        the loop from the links: the rest waits a loop turn, and if it keeps coming the stream queue
+        drops its oldest samples (counted) rather than the ingest slowing down.
+        """
+        outbox = self._outbox
+        window = conn.window
         try:
-            await self._publish(client, message)
+            for _ in range(self._settings.max_inflight):
+                if conn.lost:
+                    return _Sent.ALL  # the pump's watch raises why
+                if len(conn) >= window or conn.paused:
+                    return _Sent.NO_SLOT
+                message = outbox.take(now_s)
+                if message is None:
+                    return _Sent.ALL
+                self._send(conn, message, now_s)
+            return _Sent.WINDOW
         finally:
-            self._in_flight -= 1
-            slots.release()
+            conn.flush()
 
-    async def _publish(self, client: aiomqtt.Client, message: Outgoing) -> None:
-        properties = self._state_properties if message.retain else None
+    def _send(self, conn: _MainConnection, message: Outgoing, now_s: float) -> None:
         payload = message.payload
-        assert isinstance(payload, bytes), "the pump makes every payload before it publishes"
+        if not isinstance(payload, bytes):
+            made = payload()
+            if made is None:
+                return  # counted as unpublishable; the state's next value may do better
+            if message.retain:
+                message = self._outbox.resolved(message, made)  # a republish sends the same bytes
+            payload = made
+        expiry_s = self._outbox.expiry_s if message.retain else None
         try:
-            await client.publish(
-                message.topic, payload, qos=message.qos, retain=message.retain,
-                properties=properties, timeout=self._settings.publish_timeout_s,
-            )
-        except ValueError as exc:  # paho refused this message itself; retrying cannot help
+            conn.publish(message.topic, payload, qos=message.qos, retain=message.retain,
+                         expiry_s=expiry_s, now_s=now_s, message=message)
+        except aiomqtt.MqttError:
+            # The connection is gone (the pump's watch raises it): an event goes back to the queue
+            # with the others in flight, a state is sent again on the next connection.
+            return
+        except ValueError as exc:  # a packet the broker would not take; retrying cannot help
             self._unpublishable += 1
-            _log.warning("MQTT client refused a message for %s: %s", message.topic, exc)
+            _log.warning("MQTT cannot publish to %s: %s", message.topic, exc)
+            self._outbox.done(message)
+            return
+        self._in_flight = len(conn)
+
+    def _retire(self, message: Outgoing, in_flight: int) -> None:
+        """``message`` went out (QoS 0 written, QoS 1 acknowledged)."""
         self._outbox.done(message)
+        self._in_flight = in_flight
+        conn = self._conn
+        if conn is not None and in_flight == conn.window - 1:
+            self._wakeup.set()  # the pump may be waiting for this slot
+
+    def _refused(self, message: Outgoing, reason_code: int) -> None:
+        """The broker acknowledged ``message`` with a failure (an ACL that denies the topic, say)."""
+        self._unpublishable += 1
+        warned = ("refused", message.topic)
+        if warned not in self._warned:  # once per topic: the same refusal repeats at its rate
+            self._warned.add(warned)
+            _log.warning("MQTT broker refused a message for %s: %s (counted from now on, not logged)",
+                         message.topic, wire.reason_text(reason_code))
 
     async def _wait_for_work(self, due_s: float | None) -> None:
         if due_s is None:
@@ -549,25 +731,49 @@ class MqttBridge:
         )
         # aiomqtt warns at more than 10 calls awaiting the broker; we allow max_inflight by design.
         client.pending_calls_threshold = s.max_inflight + 2
+        # paho would format a debug line for every packet, only for _paho_log to drop it.
+        client._client.disable_logger()
         return client
 
     @asynccontextmanager
     async def _session(self, client: aiomqtt.Client, status_topic: str) -> AsyncIterator[aiomqtt.Client]:
-        """Connected, ``online`` said; on cancellation ``offline`` said (briefly tried), then disconnected."""
-        await connect_shielded(client)
+        """Connected, ``online`` said; when stopped (cancelled) once connected, ``offline`` said.
+
+        The goodbye also runs for a stop that comes while connecting or while saying ``online``:
+        whatever the broker last retained on the status topic (a previous connection's ``online``,
+        perhaps) must not outlive the station.
+        """
+        goodbye = functools.partial(self._goodbye, status_topic=status_topic)
+        await connect_shielded(client, goodbye=goodbye)
         try:
             await client.publish(status_topic, ONLINE, qos=1, retain=True,
                                  timeout=self._settings.publish_timeout_s)
             raise_if_cancelling()
             yield client
         except asyncio.CancelledError:
-            # A clean DISCONNECT suppresses the Will, so a stopping station says offline itself.
-            with contextlib.suppress(aiomqtt.MqttError):
-                await client.publish(status_topic, OFFLINE, qos=1, retain=True, timeout=GOODBYE_TIMEOUT_S)
+            await goodbye(client)
             raise
         finally:
-            with contextlib.suppress(aiomqtt.MqttError):
+            # After a cut, aiomqtt may report the lost socket as the OSError itself.
+            with contextlib.suppress(aiomqtt.MqttError, OSError):
                 await client.__aexit__(None, None, None)
+
+    async def _goodbye(self, client: aiomqtt.Client, *, status_topic: str) -> None:
+        """Say ``offline`` on ``status_topic``; if the broker does not take it in time, leave so that
+        the Will says it.
+
+        A clean DISCONNECT suppresses the Will, so a stopping station must say offline itself. If
+        that publish is not acknowledged within ``GOODBYE_TIMEOUT_S`` (a stalled broker, or paho
+        holding it behind a full window of unacknowledged messages), the connection is cut without
+        a DISCONNECT instead: the broker then publishes the Will, ``offline``, for us. Either way the
+        status ends ``offline``; the caller's disconnect that follows is a no-op after a cut.
+        """
+        timeout_s = min(self._settings.publish_timeout_s, GOODBYE_TIMEOUT_S)
+        try:
+            await client.publish(status_topic, OFFLINE, qos=1, retain=True, timeout=timeout_s)
+        except aiomqtt.MqttError as exc:
+            _log.info("MQTT %s: offline not acknowledged (%s); leaving the Will to say it", status_topic, exc)
+            _cut(client)
 
     @staticmethod
     async def _until_disconnected(client: aiomqtt.Client) -> None:
@@ -595,12 +801,277 @@ class MqttBridge:
             before = now
 
 
-async def connect_shielded(client: aiomqtt.Client) -> None:
+class _MainConnection(asyncio.Protocol):
+    """The main connection: MQTT 5 over an asyncio transport, publish only (``gcs.bridge.wire``).
+
+    Why not aiomqtt here: at telemetry rates aiomqtt 2.x and paho cost the ground station more than
+    the MQTT work itself (a task, an event and a timeout per publish; a send() per packet, each
+    waking the broker; a reason-code and a properties object built for every acknowledgement).
+    Here ``publish`` only encodes a packet into the turn's batch, ``flush`` writes the batch with
+    one ``transport.write``, and every acknowledgement that arrives in one read is handled in one
+    ``data_received``. The status lines and ``gcs watch`` keep aiomqtt: they publish twice per
+    connection.
+
+    ``publish`` of a bridge message (``message`` given) retires it through ``retire`` once it is
+    out: written, for QoS 0; acknowledged, for QoS 1. Without a message (``online``/``offline``)
+    it returns a future of the acknowledgement. Errors end the connection: ``until_lost`` raises.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        clock: Clock,
+        retire: Callable[[Outgoing, int], None],
+        refuse: Callable[[Outgoing, int], None],
+        writable: Callable[[], None],
+    ) -> None:
+        self._loop = loop
+        self._clock = clock
+        self._retire = retire
+        self._refuse = refuse
+        self._writable = writable
+        self._reader = wire.Reader()
+        self._transport: asyncio.Transport | None = None
+        self._connack: asyncio.Future[wire.ConnAck] = loop.create_future()
+        self._lost: asyncio.Future[None] = loop.create_future()
+        self._batch: list[bytes] = []
+        self._written: list[Outgoing] = []  # QoS 0 in the batch: done once written
+        # QoS 1 awaiting the broker, by packet id, oldest first: a bridge message or a waiter.
+        self._sent: dict[int, tuple[Outgoing | asyncio.Future[int], float]] = {}
+        self._next_id = 1
+        self.window = 1
+        self.max_packet_bytes: int | None = None
+        self.keepalive_s = 0
+        self.paused = False
+        self.heard_s = clock.monotonic_s()  # when the broker last sent anything
+
+    @classmethod
+    async def open(
+        cls,
+        settings: BridgeSettings,
+        clock: Clock,
+        *,
+        client_id: str,
+        will_topic: str,
+        retire: Callable[[Outgoing, int], None],
+        refuse: Callable[[Outgoing, int], None],
+        writable: Callable[[], None],
+    ) -> _MainConnection:
+        """Connect, send CONNECT with the Will, wait for the CONNACK.
+
+        Raises:
+            aiomqtt.MqttError: no connection (refused, unreachable, TLS handshake failed), refused by
+                the broker, or no CONNACK within ``connect_timeout_s``.
+        """
+        loop = asyncio.get_running_loop()
+        conn = cls(loop, clock, retire, refuse, writable)
+        keepalive_s = max(1, math.ceil(settings.keepalive_s))
+        try:
+            async with asyncio.timeout(settings.connect_timeout_s):
+                await loop.create_connection(
+                    lambda: conn, settings.host, settings.port, ssl=settings.tls,
+                    server_hostname=settings.host if settings.tls is not None else None,
+                )
+                transport = conn._transport
+                assert transport is not None
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    # Nagle would hold each small batch until the previous one's ACK, which the
+                    # receiver delays (up to 40 ms on Linux).
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                creds = settings.credentials
+                transport.write(wire.connect(
+                    client_id, keepalive_s=keepalive_s, username=creds.username, password=creds.password,
+                    will_topic=will_topic, will_payload=OFFLINE, will_qos=1, will_retain=True,
+                ))
+                connack = await asyncio.shield(conn._connack)
+        except TimeoutError:
+            conn.cut()
+            raise aiomqtt.MqttError(f"no connection or CONNACK within {settings.connect_timeout_s:g} s") \
+                from None
+        except OSError as exc:
+            conn.cut()
+            # asyncio words a refused connect "Connect call failed (...)"; the errno says what it was.
+            why = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise aiomqtt.MqttError(f"cannot connect to {settings.broker}: {why}") from exc
+        except BaseException:
+            conn.cut()
+            raise
+        if connack.reason_code >= 0x80:
+            conn.cut()
+            why = f": {connack.reason_string}" if connack.reason_string else ""
+            raise aiomqtt.MqttError(f"connection refused: {wire.reason_text(connack.reason_code)}{why}")
+        # One of the broker's Receive Maximum stays free for the status (online, and the goodbye).
+        conn.window = max(1, min(settings.max_inflight, connack.receive_maximum - 1))
+        conn.max_packet_bytes = connack.maximum_packet_size
+        conn.keepalive_s = connack.server_keepalive_s if connack.server_keepalive_s is not None \
+            else keepalive_s
+        if not connack.retain_available or connack.maximum_qos < 1:
+            _log.warning("MQTT broker %s takes no retained messages or no QoS 1; state and events "
+                         "will be refused", settings.broker)
+        return conn
+
+    # -- asyncio.Protocol ------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.heard_s = self._clock.monotonic_s()
+
+    def data_received(self, data: bytes) -> None:
+        self.heard_s = self._clock.monotonic_s()
+        try:
+            packets = self._reader.feed(data)
+        except wire.MalformedPacket as exc:
+            self._fail(aiomqtt.MqttError(f"malformed packet from the broker: {exc}"))
+            return
+        for packet in packets:
+            if isinstance(packet, wire.PubAck):
+                self._acknowledged(packet)
+            elif isinstance(packet, wire.ConnAck):
+                if not self._connack.done():
+                    self._connack.set_result(packet)
+            elif isinstance(packet, wire.Disconnect):
+                why = f": {packet.reason_string}" if packet.reason_string else ""
+                self._fail(aiomqtt.MqttError(
+                    f"the broker disconnected: {wire.reason_text(packet.reason_code)}{why}"))
+            elif isinstance(packet, wire.Unexpected):
+                self._fail(aiomqtt.MqttError(f"unexpected packet of type {packet.packet_type}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(aiomqtt.MqttError(f"connection lost: {exc or 'closed by the broker'}"))
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._writable()
+
+    # -- publishing ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """QoS 1 messages awaiting the broker's acknowledgement."""
+        return len(self._sent)
+
+    @property
+    def lost(self) -> bool:
+        return self._lost.done()
+
+    def publish(
+        self, topic: str, payload: bytes, *, qos: int, retain: bool, expiry_s: int | None,
+        now_s: float, message: Outgoing | None = None,
+    ) -> asyncio.Future[int] | None:
+        """Add a PUBLISH to this turn's batch (``flush`` writes it).
+
+        Raises:
+            ValueError: a packet the broker would not take (over its maximum packet size).
+            aiomqtt.MqttError: the connection is gone.
+        """
+        if self._lost.done():
+            self._lost.result()  # raises why
+        packet_id = self._take_id() if qos else 0
+        packet = wire.publish(topic.encode(), payload, qos=qos, retain=retain, packet_id=packet_id,
+                              expiry_s=expiry_s)
+        if self.max_packet_bytes is not None and len(packet) > self.max_packet_bytes:
+            raise ValueError(f"a packet of {len(packet)} bytes is over the broker's maximum of "
+                             f"{self.max_packet_bytes}")
+        self._batch.append(packet)
+        waiter: asyncio.Future[int] | None = None
+        if qos:
+            entry: Outgoing | asyncio.Future[int]
+            if message is None:
+                entry = waiter = self._loop.create_future()
+            else:
+                entry = message
+            self._sent[packet_id] = (entry, now_s)
+        elif message is not None:
+            self._written.append(message)
+        return waiter
+
+    def flush(self) -> None:
+        """Write the turn's batch in one go; QoS 0 messages in it are then done."""
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
+        written, self._written = self._written, []
+        for message in written:
+            self._retire(message, len(self._sent))
+
+    def ping(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(wire.PINGREQ)
+
+    def oldest_sent_s(self) -> float | None:
+        """When the oldest QoS 1 message still unacknowledged was published; None if none is."""
+        for _, sent_s in self._sent.values():
+            return sent_s
+        return None
+
+    async def until_lost(self) -> None:
+        """Wait for the connection to end; raise why (aiomqtt.MqttError)."""
+        await asyncio.shield(self._lost)
+        raise aiomqtt.MqttError("connection ended")
+
+    def disconnect(self) -> None:
+        """Leave cleanly: DISCONNECT (the broker drops the Will), then close."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(wire.DISCONNECT)
+            self._transport.close()
+        self._fail(aiomqtt.MqttError("disconnected"))
+
+    def cut(self) -> None:
+        """Leave without a DISCONNECT, as a crash would: the broker publishes the Will. A no-op after
+        ``disconnect`` (its DISCONNECT must still leave)."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.abort()
+        self._fail(aiomqtt.MqttError("connection cut"))
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _take_id(self) -> int:
+        ident = self._next_id
+        while ident in self._sent:  # at most ``window`` are in use
+            ident = 1 if ident == wire.MAX_PACKET_ID else ident + 1
+        self._next_id = 1 if ident == wire.MAX_PACKET_ID else ident + 1
+        return ident
+
+    def _acknowledged(self, ack: wire.PubAck) -> None:
+        sent = self._sent.pop(ack.packet_id, None)
+        if sent is None:
+            return  # not ours to wait for (a duplicate after a failure): nothing to do
+        entry = sent[0]
+        if isinstance(entry, asyncio.Future):
+            if not entry.done():
+                entry.set_result(ack.reason_code)
+            return
+        if ack.reason_code >= 0x80:
+            self._refuse(entry, ack.reason_code)
+        self._retire(entry, len(self._sent))
+
+    def _fail(self, error: aiomqtt.MqttError) -> None:
+        if not self._lost.done():
+            self._lost.set_exception(error)
+            self._lost.exception()  # retrieved: a connection nobody waits on must not log it
+        if not self._connack.done():
+            self._connack.set_exception(error)
+            self._connack.exception()
+        for entry, _ in list(self._sent.values()):
+            if isinstance(entry, asyncio.Future) and not entry.done():
+                entry.set_exception(error)
+                entry.exception()
+
+
+async def connect_shielded(
+    client: aiomqtt.Client, *, goodbye: Callable[[aiomqtt.Client], Awaitable[None]] | None = None
+) -> None:
     """Connect ``client``; if cancelled meanwhile, let the attempt end and close what it opened.
 
     aiomqtt 2.x connects in a worker thread that cannot be interrupted; cancelling the await would
-    leave that thread to open a socket (and a reader task) nobody closes. So the attempt is shielded,
-    awaited to its end (bounded by the connect and CONNACK timeouts) and undone, then the
+    leave that thread to open a socket (and a reader task) nobody closes. So the attempt is shielded
+    and awaited to its end (bounded by the connect and CONNACK timeouts); if it connected,
+    ``goodbye(client)`` runs (the bridge says offline), then the connection is closed and the
     cancellation goes on.
     """
     # A bare task, but never outliving this function: it is awaited on every path.
@@ -608,8 +1079,14 @@ async def connect_shielded(client: aiomqtt.Client) -> None:
     try:
         await asyncio.shield(attempt)
     except asyncio.CancelledError:
-        with contextlib.suppress(aiomqtt.MqttError):
+        try:
             await attempt
+        except aiomqtt.MqttError:
+            _close_socket(client)
+            raise asyncio.CancelledError from None
+        with contextlib.suppress(aiomqtt.MqttError, OSError):
+            if goodbye is not None:
+                await goodbye(client)
             await client.__aexit__(None, None, None)
         raise
     except aiomqtt.MqttError:
@@ -628,6 +1105,18 @@ def raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+def _cut(client: aiomqtt.Client) -> None:
+    """End the connection without a DISCONNECT, as a crash would: the broker publishes the Will.
+
+    Both directions are shut, so nothing paho writes afterwards (its DISCONNECT) reaches the broker;
+    paho reads the end of the stream and reports the connection lost, which ends aiomqtt's client.
+    """
+    sock = client._client.socket()  # aiomqtt 2.x's paho client (see _Publisher)
+    if isinstance(sock, socket.socket):  # TLS sockets too (ssl.SSLSocket is one)
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _close_socket(client: aiomqtt.Client) -> None:

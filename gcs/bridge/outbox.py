@@ -19,7 +19,6 @@ bridge's clock). Knows nothing of MQTT clients, sockets or the hub.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import deque
 from collections.abc import Callable
@@ -239,7 +238,7 @@ class Outbox:
 
     def resolved(self, message: Outgoing, payload: bytes) -> Outgoing:
         """``message`` with its payload made; a state keeps it, so a republish sends the same bytes."""
-        made = dataclasses.replace(message, payload=payload)
+        made = Outgoing(message.topic, payload, message.topic_class, message.order, message.queued_s)
         slot = self._states.get(message.topic) if message.topic_class is TopicClass.STATE else None
         if slot is not None and slot.message is message:
             slot.message = made

@@ -254,6 +254,11 @@ class BridgeSettings:
     max_inflight: int = 20
     hub_queue: int = 4_096
     stats_interval_s: float = 5.0
+    coalesce_s: float = 0.025
+    """While the event loop is busy, a trickle of values on a subscribed type (events, unlimited
+    streams: less than ``max_inflight`` since the last batch) is handed to the outbox, and written,
+    at most this often: one wake-up, one write and one read of acknowledgements per batch, not per
+    value. With time to spare, every value goes at once. 0 switches coalescing off."""
 
     @property
     def broker(self) -> str:

@@ -26,10 +26,11 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -205,6 +206,20 @@ class MosquittoBroker:
             process.kill()
             await process.wait()
             raise MosquittoError(f"mosquitto did not stop within {STOP_TIMEOUT_S} s") from None
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The broker frozen (SIGSTOP) for the block, as a stalled broker is: its connections stay
+        open and take bytes, but nothing is read, acknowledged or published until it resumes."""
+        if self._process is None or self._process.returncode is not None:
+            raise MosquittoError("the test broker is not running")
+        process = self._process
+        process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGCONT)
 
     async def restart(self, *, kill: bool = False) -> None:
         await self.stop(kill=kill)

@@ -6,6 +6,7 @@ conditions: a message arriving, a counter reaching a value; never on a fixed sle
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -107,6 +108,9 @@ async def test_state_lives_while_the_station_refreshes_it_and_expires_after_it_s
                             what="the retained state to expire")
 
 
+STATUSES = (STATION, f"{VEHICLE}/status", f"{PLATFORM}/status")
+
+
 async def test_stopping_the_bridge_says_offline_on_every_status_topic() -> None:
     hub = Hub()
     async with running_mosquitto() as broker:
@@ -114,14 +118,40 @@ async def test_stopping_the_bridge_says_offline_on_every_status_topic() -> None:
             async with running_bridge(hub, broker):
                 hub.publish(Health(1, 0, unix_time_s=1_800_000_000.0), key=1)
                 hub.publish(Deck("west", heave_m=0.1), key="west")
-                await seen.wait_for(lambda c: c.payloads(f"{VEHICLE}/status") == [b"online"]
-                                    and c.payloads(f"{PLATFORM}/status") == [b"online"])
-            await seen.wait_for(lambda c: all(c.payloads(t)[-1:] == [b"offline"]
-                                              for t in (STATION, f"{VEHICLE}/status", f"{PLATFORM}/status")))
+                # Every line, the station's own included: its connection is not first to come up.
+                await seen.wait_for(lambda c: all(c.payloads(t) == [b"online"] for t in STATUSES),
+                                    what="every status line to say online")
+            # Said by the bridge itself: the DISCONNECT that follows suppresses the Wills.
+            await seen.wait_for(lambda c: all(c.payloads(t) == [b"online", b"offline"] for t in STATUSES),
+                                what="every status line to say offline, once")
         late = await retained(broker, f"{PREFIX}/#")
-        assert {t: late[t].payload for t in (STATION, f"{VEHICLE}/status", f"{PLATFORM}/status")} == {
-            STATION: b"offline", f"{VEHICLE}/status": b"offline", f"{PLATFORM}/status": b"offline"
-        }
+        assert {t: late[t].payload for t in STATUSES} == dict.fromkeys(STATUSES, b"offline")
+
+
+async def test_a_stop_the_broker_cannot_acknowledge_still_ends_offline_through_the_will() -> None:
+    # The broker stalls while two events await its acknowledgement, a full window (max_inflight=2):
+    # the station's goodbye waits behind them in paho's queue and cannot be said in time. A clean
+    # DISCONNECT then would suppress the Will and leave "online" retained for ever; the bridge cuts
+    # the connection instead, and once the broker resumes, the Will says offline.
+    hub = Hub()
+    lines = (STATION, f"{VEHICLE}/status")
+    async with running_mosquitto() as broker, collecting(broker) as seen:
+        with contextlib.ExitStack() as stalled:
+            async with running_bridge(hub, broker, max_inflight=2) as bridge:
+                hub.publish(Health(1, 0, unix_time_s=1_800_000_000.0), key=1)
+                await seen.wait_for(lambda c: all(c.payloads(t) == [b"online"] for t in lines)
+                                    and c.on(f"{VEHICLE}/state"), what="the state and both status lines")
+                await wait_until(bridge.idle)
+                stalled.enter_context(broker.paused())
+                for n in range(5):
+                    hub.publish(Alert(1, n, "stalled"), key=1)
+                await wait_until(lambda: bridge.stats.in_flight == 2)  # a full window, unacknowledged
+            # The bridge stopped while the broker stalled; the broker resumes here.
+        await seen.wait_for(lambda c: all(c.payloads(t)[-1:] == [b"offline"] for t in lines),
+                            what="both status lines to end offline")
+        late = await retained(broker, f"{PREFIX}/#")
+        assert late[STATION].payload == b"offline"
+        assert late[f"{VEHICLE}/status"].payload == b"offline"
 
 
 async def test_rate_limited_streams_are_sampled_from_the_hub_at_no_cost_to_publishers() -> None:

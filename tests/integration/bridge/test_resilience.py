@@ -182,3 +182,21 @@ async def test_in_flight_publishes_are_bounded() -> None:
                 hub.publish(Alert(1, n, "burst"), key=1)
             await seen.wait_for(lambda c: len(c.on(EVENTS)) == 300)
         assert 1 <= peak <= 2
+
+
+async def test_a_broker_gone_silent_is_noticed_by_the_keepalive_and_the_bridge_reconnects() -> None:
+    # A frozen broker keeps its sockets open: only the keep-alive can tell it from a quiet one.
+    hub = Hub()
+    async with (
+        running_mosquitto() as broker,
+        running_bridge(hub, broker, keepalive_s=1.0) as bridge,
+    ):
+        await wait_until(lambda: bridge.connected)
+        with broker.paused():
+            await wait_until(lambda: not bridge.connected, timeout_s=5,
+                             what="the keep-alive to give the silent broker up")
+            assert "no word from the broker" in (bridge.stats.last_error or "")
+        await wait_until(lambda: bridge.connected and bridge.stats.connects == 2, timeout_s=10,
+                         what="the bridge to reconnect once the broker answers again")
+        hub.publish(Alert(1, 0, "after the silence"), key=1)
+        await wait_until(lambda: bridge.stats.published_events == 1)

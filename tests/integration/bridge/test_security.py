@@ -92,3 +92,24 @@ async def test_wrong_credentials_are_retried_and_reported_never_raised() -> None
         assert not stats.connected
         assert "Not authorized" in (stats.last_error or "") or "password" in (stats.last_error or "")
         assert "wrong" not in repr(bridge._settings)  # the password never shows in a repr
+
+
+async def test_a_publish_the_broker_refuses_is_counted_and_the_rest_flows() -> None:
+    # An ACL that keeps the ground station out of one topic: MQTT 5 brokers acknowledge such a
+    # publish with "Not authorized" rather than dropping the connection.
+    narrow = ACL.replace(f"topic write {PREFIX}/#",
+                         f"topic deny {PREFIX}/vehicle/2/#\ntopic write {PREFIX}/#")
+    hub = Hub()
+    async with (
+        running_mosquitto(users=USERS, acl=narrow) as broker,
+        collecting(broker, username=VIEWER_USER, password=VIEWER_PASSWORD) as seen,
+        running_bridge(hub, broker, credentials=GCS) as bridge,
+    ):
+        await wait_until(lambda: bridge.connected)
+        hub.publish(Alert(2, 0, "into the denied topic"), key=2)
+        await wait_until(lambda: bridge.stats.unpublishable == 1, what="the refusal to be counted")
+        hub.publish(Alert(1, 1, "allowed"), key=1)
+        await seen.wait_for(lambda c: c.on(EVENTS))
+        assert not [m for m in seen.messages if m.topic.startswith(f"{PREFIX}/vehicle/2/events")]
+        assert bridge.stats.published_events == 2  # acknowledged both; the broker refused one
+        assert bridge.stats.connects == 1  # a refusal is no reason to reconnect

@@ -217,6 +217,7 @@ class MqttBridge:
             queued_streams=self._outbox.queued_streams,
             pending_states=self._outbox.pending_states,
             in_flight=self._in_flight,
+            hub_queued=sum(s.pending() for s in self._subscriptions),
             unix_time_s=self._clock.unix_time_s(),
         )
 
@@ -290,13 +291,14 @@ class MqttBridge:
         ``coalesce_s`` pass before the next batch: a trickle of values that keeps coming while the
         ingest path needs the CPU is handed over in batches, one wake-up, one write and one read of
         acknowledgements for each, not one per value (the subscription's queue holds them
-        meanwhile). The loop counts as busy when one turn of it, measured by yielding once, takes
-        ``BUSY_TURN_S`` of CPU or more; a loop with time to spare (in flight, say) gets every value
-        out at once.
+        meanwhile). The loop counts as busy when one turn of it, measured by yielding once after
+        each batch, takes ``BUSY_TURN_S`` of CPU or more, twice in a row; a loop with time to spare
+        (in flight, say) gets every value out at once.
         """
         coalesce_s = self._settings.coalesce_s
         small = self._settings.max_inflight
         clock = self._clock
+        busy = False
         while True:
             item: Keyed[Any] | None = await sub.get()
             now_s = clock.monotonic_s()
@@ -310,10 +312,12 @@ class MqttBridge:
             # already, and a flood must not pile up in the hub queue, whose bound would drop it.
             if coalesce_s > 0 and batch < small:
                 # This thread's CPU time, not the clock: a turn that took long because another
-                # process had the CPU says nothing about this loop's own work.
+                # process had the CPU says nothing about this loop's own work. Two busy turns in a
+                # row, so that one garbage collection does not hold a value back.
                 cpu_s = time.thread_time()
                 await asyncio.sleep(0)
-                if time.thread_time() - cpu_s >= BUSY_TURN_S:
+                was_busy, busy = busy, time.thread_time() - cpu_s >= BUSY_TURN_S
+                if busy and was_busy:
                     await clock.sleep(coalesce_s)
 
     def _streams_sampled(self) -> bool:

@@ -30,6 +30,8 @@ class BridgeStats:
         unpublishable: values that could not be published at all (serializer failed, a key or
             attribute that does not make a topic level, a payload the client refused).
         queued_events, queued_streams, pending_states, in_flight: what is waiting now.
+        hub_queued: values waiting in the bridge's hub queues (a trickle is taken in batches
+            while the event loop is busy).
         unix_time_s: when the snapshot was taken (UTC).
     """
 
@@ -53,4 +55,5 @@ class BridgeStats:
     queued_streams: int
     pending_states: int
     in_flight: int
+    hub_queued: int
     unix_time_s: float

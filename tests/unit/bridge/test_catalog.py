@@ -109,7 +109,7 @@ def test_an_undecodable_char_field_still_makes_json() -> None:
 
 
 def test_the_bridge_reports_itself_under_gcs() -> None:
-    stats = BridgeStats("h:1883", PREFIX, True, 1, 0, None, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, T)
+    stats = BridgeStats("h:1883", PREFIX, True, 1, 0, None, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, T)
     [(topic, cls, body, owner)] = published(stats, None)
     assert (topic, cls, owner) == (f"{PREFIX}/gcs/bridge", TopicClass.STATE, None)
     assert body["published_streams"] == 3

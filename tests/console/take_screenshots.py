@@ -1,6 +1,6 @@
 """Screenshots of the operator console during a simulated cargo mission, for docs/console.md.
 
-    .venv/bin/python -m tests.console.take_screenshots [--speed 10] [--out docs/img]
+    .venv/bin/python -m tests.console.take_screenshots [--speed 4] [--out docs/img]
 
 Flies the ``cargo`` scenario of configs/scenarios with ``gcs sitl``'s engine (simulator processes,
 the ground station, its console; the scripted launch team runs the count) and opens the console in
@@ -128,8 +128,12 @@ async def main(speed: float, out_dir: Path, scenario_name: str = "cargo") -> int
     with tempfile.TemporaryDirectory(prefix="console-shots-") as tmp, _working_in_repo():
         folder = Path(tmp)
         scenario = load_scenario(find_scenario(scenario_name))
-        scenario = dataclasses.replace(scenario, station=dataclasses.replace(
-            scenario.station, config=str(_station_config(folder))))
+        # The run must not end when the vehicle comes to rest (the station would go with it, and
+        # the page would show the landing stale): an end phase a nominal flight never reaches.
+        scenario = dataclasses.replace(
+            scenario,
+            station=dataclasses.replace(scenario.station, config=str(_station_config(folder))),
+            expect=dataclasses.replace(scenario.expect, end_phase=("flight_termination",)))
         options = RunOptions(speed=speed, out_dir=folder / "sessions", console=True,
                              console_port=_free_tcp_port(), status_every_s=120.0)
         output = _Output()
@@ -154,13 +158,13 @@ async def main(speed: float, out_dir: Path, scenario_name: str = "cargo") -> int
                 phase, after_s = ("COAST", 900) if scenario.name == "cargo" else ("ASCENT", 20)
                 await _shoot(page, run, f"{_PHASE} === '{phase}' && {_T_COUNT} > {after_s}",
                              out_dir / "console-flight.png", f"{phase.lower()} well under way", minutes)
-                down = f"['TOUCHDOWN', 'SAFING', 'SAFE'].includes({_PHASE}) && {_T_COUNT} > 0"
+                # Down, and the recovery checklist under way (its first steps are automatic).
+                down = (f"['TOUCHDOWN', 'SAFING', 'SAFE'].includes({_PHASE}) && {_T_COUNT} > 0"
+                        " && document.querySelectorAll('[data-testid=recovery-row]').length > 0")
                 await _shoot(page, run, down,
                              out_dir / "console-landed.png", "touchdown on the barge", minutes)
                 await browser.close()
-            result = await run
-            print(f"screenshots: the run {'passed' if result.verdict.passed else 'FAILED'}; "
-                  f"{result.simulated_s:.0f} simulated s in {result.wall_s:.0f} s", flush=True)
+            # The mission's verdict is the SITL suite's business (gcs sitl); the pictures are taken.
             return 0
         finally:
             if not run.done():
@@ -172,8 +176,8 @@ async def main(speed: float, out_dir: Path, scenario_name: str = "cargo") -> int
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--speed", type=float, default=10.0,
-                        help="simulated seconds per wall second (default 10)")
+    parser.add_argument("--speed", type=float, default=4.0,
+                        help="simulated seconds per wall second (default 4; lower it on a busy machine)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "img", help="folder for the PNG files")
     parser.add_argument("--scenario", default="cargo", help="scenario of configs/scenarios (default cargo)")
     args = parser.parse_args()

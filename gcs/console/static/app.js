@@ -368,7 +368,7 @@ function showFaults() {
 
 function render() {
   const alive = store.linkAlive();
-  const now = store.serverTimeS;
+  const now = store.nowS();
   const launchRead = store.read("launch");
   const launch = launchView(launchRead.v, store.config);
   const fresh = { state: launchRead.state, age: launchRead.age };
@@ -394,7 +394,10 @@ function renderMap({ store: s, launch, state }) {
     iip = launch.range.iip;
     iipFresh = s.read("launch");
   }
-  const inside = typeof iipItem.v.inside_corridor === "boolean" ? iipItem.v.inside_corridor : launch.range.inside;
+  // Range safety's own verdict first (the station checks the corridor itself); the vehicle's
+  // IMPACT_POINT flag only when range safety has none.
+  const inside = launch.range.watching && launch.range.inside !== null ? launch.range.inside
+    : typeof iipItem.v.inside_corridor === "boolean" ? iipItem.v.inside_corridor : launch.range.inside;
   const vehicle = state.state !== "nodata" ? latLon(state.v) : null;
   map.update({
     track,
@@ -412,7 +415,8 @@ function renderMap({ store: s, launch, state }) {
     stateClass(el, "tone-", "");
     return;
   }
-  const margin = isNum(launch.range.margin) ? ` · margin ${(launch.range.margin / 1000).toFixed(0)} km` : "";
+  const m = launch.range.margin;
+  const margin = !isNum(m) ? "" : m >= 0 ? ` · margin ${(m / 1000).toFixed(0)} km` : ` · ${(-m / 1000).toFixed(0)} km outside`;
   const tti = isNum(iipItem.v.time_to_impact_s) ? ` · impact in ${Math.round(iipItem.v.time_to_impact_s)} s` : "";
   const where = `${Math.abs(iip[0]).toFixed(2)}°${iip[0] >= 0 ? "N" : "S"} ${Math.abs(iip[1]).toFixed(2)}°${iip[1] >= 0 ? "E" : "W"}`;
   const stale = iipFresh.state !== "live";

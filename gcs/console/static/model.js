@@ -68,10 +68,20 @@ export class Store {
     return this.clockRate() * (1 / hz + DELIVERY_JITTER_S);
   }
 
+  /**
+   * The station's clock now: its last word while messages flow; while they do not, that word plus
+   * the wall time since at the clock's measured rate, so ages keep growing while the link is down.
+   */
+  nowS() {
+    if (!isNum(this.serverTimeS)) return null;
+    if (this.linkAlive() || this.lastMessageWallMs === null) return this.serverTimeS;
+    return this.serverTimeS + ((Date.now() - this.lastMessageWallMs) / 1000) * this.clockRate();
+  }
+
   /** The payload of a key (or {} when absent), and its freshness. */
   read(key) {
     const item = this.get(key);
-    const f = freshness(item, this.serverTimeS, this.linkAlive(), this.slackS());
+    const f = freshness(item, this.nowS(), this.linkAlive(), this.slackS());
     return { v: item && item.v && typeof item.v === "object" ? item.v : {}, item, ...f };
   }
 

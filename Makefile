@@ -45,8 +45,10 @@ unit: $(STAMP)
 
 test: system-deps $(STAMP) $(WEB_STAMP) lint unit
 
+# The nominal hop: simulator processes, ground station and console (http://127.0.0.1:8080, user
+# `demo`, password `demo`, made for the demo only); Ctrl-C after the verdict.
 demo: $(STAMP) $(WEB_STAMP)
-	$(PY) -m gcs demo
+	$(PY) -m gcs sitl
 
 bench: $(STAMP)
 	$(PY) -m bench codec

@@ -49,3 +49,14 @@ async def background(*jobs: tuple[str, Coroutine[Any, Any, None]]) -> AsyncItera
             running.cancel_all()
     if body_error is not None:
         raise body_error
+
+
+def describe_tasks(limit_frames: int = 6) -> list[str]:
+    """Every task of the running loop with where it waits now: what a hung shutdown prints."""
+    lines: list[str] = []
+    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
+        lines.append(f"task {task.get_name()!r}{' (done)' if task.done() else ''}:")
+        for frame in task.get_stack(limit=limit_frames):
+            code = frame.f_code
+            lines.append(f"    {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+    return lines

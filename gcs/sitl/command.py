@@ -1,6 +1,8 @@
 """``gcs sitl``: one command for a whole simulated mission, judged by its scenario.
 
-With no arguments it flies the nominal cargo hop with the console open (``make demo``);
+With no arguments it flies the nominal hop (the ``hop`` scenario: count, flight, landing on the
+barge, safing) with the console open, and keeps the console up after the verdict until Ctrl-C
+(``make demo``);
 ``--headless --speed N`` is the same run for CI; ``--scenario NAME|FILE`` picks another scenario
 from configs/scenarios; ``--out DIR`` keeps the session folder there. Exit status 0 only if every
 expectation of the scenario held; 1 if one did not; 2 for a bad scenario or config.
@@ -15,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gcs.sitl.mission import RunOptions, run_scenario
+from gcs.sitl.mission import ConsoleHold, RunOptions, run_scenario
 from gcs.sitl.scenario import find_scenario, load_scenario
 
 CONSOLE_SPEED = 10.0
@@ -27,9 +29,11 @@ def add_parser(sub: Any) -> None:
         "sitl", help="fly a simulated mission end to end (simulator processes, ground station, console)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--scenario", default="cargo", metavar="NAME|FILE",
+    # The default is the hop, not the cargo flight: the cargo vehicle's touchdown is not yet within
+    # limits (docs/sitl.md), and the main command must show a whole mission that ends well.
+    parser.add_argument("--scenario", default="hop", metavar="NAME|FILE",
                         help="a scenario of configs/scenarios (hop, cargo, ...) or a scenario file "
-                             "(default cargo)")
+                             "(default hop)")
     parser.add_argument("--headless", action="store_true", help="no console: for CI and scripts")
     parser.add_argument("--speed", type=float, metavar="N",
                         help="simulated seconds per wall second (default: the scenario's when headless, "
@@ -38,6 +42,11 @@ def add_parser(sub: Any) -> None:
                         help="folder for the session (default sessions/)")
     parser.add_argument("--console-port", type=int, default=8080, metavar="PORT",
                         help="console port on 127.0.0.1 (default 8080)")
+    parser.add_argument("--mqtt", metavar="URL",
+                        help="fan telemetry out to a broker, as gcs run does: mqtt://[USER@]HOST:PORT[/PREFIX]")
+    parser.add_argument("--no-linger", dest="linger", action="store_false",
+                        help="with the console: end the run at the verdict instead of keeping the "
+                             "console open until Ctrl-C")
     parser.add_argument("--status-every", type=float, default=30.0, metavar="S",
                         help="simulated seconds between status lines")
     parser.set_defaults(func=_cli)
@@ -47,15 +56,24 @@ def _cli(args: argparse.Namespace) -> int:
     scenario = load_scenario(find_scenario(args.scenario))
     speed = args.speed or (scenario.speed if args.headless else min(scenario.speed, CONSOLE_SPEED))
     options = RunOptions(speed=speed, out_dir=Path(args.out), console=not args.headless,
-                         console_port=args.console_port, status_every_s=args.status_every)
+                         console_port=args.console_port, status_every_s=args.status_every,
+                         linger=args.linger, mqtt_url=args.mqtt)
+    hold = ConsoleHold()
 
     async def main() -> int:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
+        def interrupted() -> None:
+            # A judged run kept open for the console ends normally, with its verdict; before that,
+            # cancelling the run stops the station and then every simulator process, in order.
+            if hold.open.is_set():
+                hold.leave.set()
+            elif task is not None:
+                task.cancel()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            # Cancelling the run stops the station and then every simulator process, in order.
-            loop.add_signal_handler(sig, task.cancel if task is not None else (lambda: None))
-        result = await run_scenario(scenario, options)
+            loop.add_signal_handler(sig, interrupted)
+        result = await run_scenario(scenario, options, hold=hold)
         for line in result.verdict.lines():
             print(f"  {line}")
         verdict = "PASSED" if result.verdict.passed else "FAILED"

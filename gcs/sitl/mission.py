@@ -50,17 +50,21 @@ from gcs.launch.range_safety import load_range
 from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.values import MavlinkTelemetry, VehicleStatusText
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
+from gcs.sitl.accounts import run_account
 from gcs.sitl.children import Child, child_process
 from gcs.sitl.scenario import PlatformRole as ScenarioRole
 from gcs.sitl.scenario import Scenario
 from gcs.sitl.team import ScriptedTeam
 from gcs.sitl.verdict import Check, Observations, Verdict, judge
-from gcs.tasks import background
+from gcs.tasks import background, describe_tasks
 from gcs.transport.proxy import PtyFaultProxy
 
 VEHICLE_FOUND_WALL_S = 30.0
 """Wall seconds to wait for the vehicle's first heartbeat: starting a process (Python, numpy, the
 configs) takes wall time, whatever the simulation speed."""
+
+SHUTDOWN_REPORT_WALL_S = 20.0
+"""Wall seconds a station may take to close after the run's end before its tasks are printed."""
 
 _ROLES = {
     ScenarioRole.LAUNCH: PlatformRole.LAUNCH,
@@ -77,6 +81,20 @@ class RunOptions:
     console_port: int = 8080
     status_every_s: float = 30.0
     """Simulated seconds between status lines on the terminal."""
+    mqtt_url: str | None = None
+    """``--mqtt URL``: fan the run out to a broker, as ``gcs run --mqtt`` does (off unless asked, whatever
+    the station config says: a simulated flight must not land on a real site's topics by accident)."""
+    linger: bool = False
+    """With the console: once judged, keep the run (simulators, station, console) going for a look
+    until ``ConsoleHold.leave`` is set (``gcs sitl``: Ctrl-C)."""
+
+
+class ConsoleHold:
+    """A judged run kept open for the console: ``open`` is set when it starts waiting, ``leave`` ends it."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.leave = asyncio.Event()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,24 @@ class RunResult:
     session_dir: Path
     wall_s: float
     simulated_s: float
+
+
+PLATFORM_BAUD = 57600
+"""The platforms' sensor boxes talk at this rate (in simulated time)."""
+_STANDARD_BAUDS = (57600, 115200, 230400, 460800, 921600, 1152000, 1500000, 2000000, 3000000, 4000000)
+
+
+def sitl_baud(speed: float) -> int:
+    """The wall-clock baud rate of a platform's serial pair at ``speed``.
+
+    At N times real time a sensor box sends N times the bytes per wall second: a 57,600 baud
+    line, paced as one, would overrun (the simulated box drops what the line cannot carry, as a
+    UART does) and the ground would see its GNSS and wind go stale. So the pair runs at the line's
+    rate in simulated time: the smallest standard rate that carries 57,600 x N (a pty carries any),
+    at most 4 Mbaud, beyond which the box's own pacing drops sentences and says so in its log.
+    """
+    need = PLATFORM_BAUD * max(speed, 1.0)
+    return next((b for b in _STANDARD_BAUDS if b >= need), _STANDARD_BAUDS[-1])
 
 
 def _free_udp_port() -> int:
@@ -119,7 +155,8 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         recorder=dataclasses.replace(base.recorder, out_dir=str(options.out_dir)),
         console=dataclasses.replace(base.console, enabled=options.console, port=options.console_port),
         launch=launch,
-        mqtt=dataclasses.replace(base.mqtt, enabled=False),
+        mqtt=dataclasses.replace(base.mqtt, enabled=True, url=options.mqtt_url)
+        if options.mqtt_url is not None else dataclasses.replace(base.mqtt, enabled=False),
     )
 
 
@@ -138,6 +175,17 @@ def _assigned_station(platform_config: str) -> PlatformStationConfig:
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(platform_config, "position", "latitude_deg and longitude_deg of the platform",
                           position) from exc
+
+
+def _with_console_login(config: GcsConfig, folder: Path, out: TextIO) -> GcsConfig:
+    """``config`` as it is if its console user file exists; else with an account for this run only."""
+    if Path(config.console.users_file).exists():
+        return config
+    account = run_account(folder)
+    print(f"sitl: no console user file at {config.console.users_file}; log in for this run as "
+          f"{account.name!r} with password {account.password!r} (viewer, operator)", file=out, flush=True)
+    return dataclasses.replace(config, console=dataclasses.replace(
+        config.console, users_file=str(account.users_file)))
 
 
 def vehicle_argv(scenario: Scenario, speed: float, vehicle_port: int) -> list[str]:
@@ -161,8 +209,14 @@ class _Flight:
     """The run's own loop: plan upload, the launch team, observations, and the end of the run."""
 
     def __init__(self, scenario: Scenario, hub: Hub, clock: FollowerClock, stop: asyncio.Event,
-                 out: TextIO) -> None:
+                 out: TextIO, hold: ConsoleHold | None = None, console_url: str = "") -> None:
         self.scenario = scenario
+        self.hold = hold
+        self.console_url = console_url
+        self.ended_at: tuple[float, float] | None = None
+        """(loop time, simulated s) when judged: a lingering run's pace is its flight's."""
+        self.verdict: Verdict | None = None
+        """Taken when the run ends (the vehicle at rest, the time limit), before any lingering."""
         self.hub = hub
         self.clock = clock
         self.stop = stop
@@ -183,6 +237,24 @@ class _Flight:
         phase = self.seen.phase
         moved = any(p not in (FlightPhase.SAFE, FlightPhase.STANDBY) for p in self.seen.phases)
         return moved and phase in self._ends
+
+    def judge_now(self) -> Verdict:
+        verdict = judge(self.scenario.expect, self.seen, timed_out=self.timed_out)
+        if self.failure is not None:
+            verdict = Verdict((*verdict.checks, Check("run", False, self.failure)))
+        return verdict
+
+    async def _end(self) -> None:
+        """Judge the run now; then, if asked, keep everything running for the console until told to leave."""
+        self.verdict = self.judge_now()
+        self.ended_at = (asyncio.get_running_loop().time(), self.clock.monotonic_s())
+        if self.hold is not None:
+            outcome = "PASSED" if self.verdict.passed else "FAILED"
+            self._say(f"{self.scenario.name} {outcome}; the console stays open at {self.console_url} "
+                      "for a look (Ctrl-C ends the run)")
+            self.hold.open.set()
+            await self.hold.leave.wait()
+        self.stop.set()
 
     def _say(self, text: str) -> None:
         print(f"sitl: {text}", file=self.out, flush=True)
@@ -236,7 +308,7 @@ class _Flight:
                 if self.finished():
                     phase = self.seen.phase
                     self._say(f"vehicle at rest in {phase.config_name if phase is not None else '?'}")
-                    self.stop.set()
+                    await self._end()
                     return
 
     async def _observe_texts(self) -> None:
@@ -251,14 +323,24 @@ class _Flight:
 
     async def _time_limit(self) -> None:
         await self.clock.sleep(self.scenario.time_limit_s)
+        if self.verdict is not None:
+            return  # judged already, and kept open for the console
         self.timed_out = True
         self._say(f"time limit of {self.scenario.time_limit_s:g} simulated seconds reached")
-        self.stop.set()
+        await self._end()
 
 
 async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO = sys.stdout,
-                       on_started: Callable[[Path], None] | None = None) -> RunResult:
-    """Run ``scenario`` once; the result's verdict says whether its expectations held."""
+                       on_started: Callable[[Path], None] | None = None,
+                       hold: ConsoleHold | None = None) -> RunResult:
+    """Run ``scenario`` once; the result's verdict says whether its expectations held.
+
+    With ``options.linger`` and the console on, the judged run stays up until ``hold.leave`` is set.
+    """
+    if options.linger and options.console and hold is None:
+        hold = ConsoleHold()
+    if not (options.linger and options.console):
+        hold = None
     clock = FollowerClock(options.speed, release_after_wall_s=2.0)
     loop = asyncio.get_running_loop()
     wall_start_s = loop.time()
@@ -272,7 +354,8 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
     async with AsyncExitStack() as stack:
         links: dict[str, str] = {}
         for platform in scenario.platforms:
-            cable = await stack.enter_async_context(PtyFaultProxy(seed=platform.name))
+            cable = await stack.enter_async_context(PtyFaultProxy(seed=platform.name,
+                                                                  baud=sitl_baud(options.speed)))
             links[platform.name] = str(cable.client_endpoint)
             children.append(await stack.enter_async_context(child_process(
                 f"platform-{platform.name}",
@@ -280,7 +363,10 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
                               seed=platform.seed, mru=platform.mru.value),
                 log_dir=log_dir)))
         config = station_config(scenario, options, vehicle_port=vehicle_port, platform_links=links)
-        flight = _Flight(scenario, hub, clock, stop, out)
+        if options.console:
+            config = _with_console_login(config, log_dir, out)
+        flight = _Flight(scenario, hub, clock, stop, out, hold,
+                         f"http://{config.console.bind_host}:{config.console.port}/")
         children.append(await stack.enter_async_context(child_process(
             "vehicle", vehicle_argv(scenario, options.speed, vehicle_port), log_dir=log_dir)))
         print(f"sitl: scenario {scenario.name} at {options.speed:g}x: vehicle on udp {vehicle_port}, "
@@ -299,16 +385,26 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
             print(f"sitl: simulator process ended early: {flight.failure}", file=out, flush=True)
             stop.set()
 
-        async with background(("sitl flight", flight.run()), ("sitl children", watch_children())):
+        async def watch_shutdown() -> None:
+            # A station that does not close within this long after the end is hung: say where (CI
+            # would otherwise only see its own time limit); the run still waits for it.
+            await stop.wait()
+            await asyncio.sleep(SHUTDOWN_REPORT_WALL_S)
+            print(f"sitl: the station has not closed {SHUTDOWN_REPORT_WALL_S:g} s after the end; its tasks:",
+                  file=sys.stderr, flush=True)
+            for line in describe_tasks():
+                print(f"  {line}", file=sys.stderr, flush=True)
+
+        async with background(("sitl flight", flight.run()), ("sitl children", watch_children()),
+                              ("sitl shutdown watch", watch_shutdown())):
             session_dir = await run_station(
                 config, clock=clock, stop=stop, hub=hub, out=out, status_every_s=options.status_every_s,
                 on_started=on_started, on_parts=flight.station_ready,
             )
-    verdict = judge(scenario.expect, flight.seen, timed_out=flight.timed_out)
-    if flight.failure is not None:
-        verdict = Verdict((*verdict.checks, Check("run", False, flight.failure)))
-    wall_s = loop.time() - wall_start_s
-    result = RunResult(verdict, session_dir, wall_s, clock.monotonic_s())
+    verdict = flight.verdict if flight.verdict is not None else flight.judge_now()
+    end_wall_s, end_simulated_s = flight.ended_at or (loop.time(), clock.monotonic_s())
+    wall_s = end_wall_s - wall_start_s
+    result = RunResult(verdict, session_dir, wall_s, end_simulated_s)
     (session_dir / "verdict.json").write_text(json.dumps({
         "scenario": scenario.name, "passed": verdict.passed, "speed": options.speed,
         "wall_s": round(wall_s, 3), "simulated_s": round(result.simulated_s, 3),

@@ -1,0 +1,144 @@
+"""``gcs sitl`` as a user runs it: real simulator processes, real links, the ground station, a verdict.
+
+Each scenario runs headless at its own speed (simulated seconds per wall second); the ground station
+follows the simulator's clock, so a slow machine slows the run instead of failing it. A failed run
+keeps its session folder (tlog, NMEA, journal, the processes' logs, verdict.json) under pytest's
+tmp_path and prints where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.support.waits import within
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+async def _sitl(tmp_path: Path, *args: str, timeout_s: float) -> tuple[int, str, dict[str, Any]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gcs", "sitl", "--headless", "--out", str(tmp_path), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        output, _ = await within(process.communicate(), timeout_s=timeout_s, what="gcs sitl to finish")
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = output.decode(errors="replace")
+    verdicts = sorted(tmp_path.glob("*/verdict.json"))
+    verdict = json.loads(verdicts[-1].read_text()) if verdicts else {}
+    return process.returncode or 0, text, verdict
+
+
+async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) -> None:
+    code, output, verdict = await _sitl(tmp_path, "--scenario", "hop", timeout_s=600)
+    assert code == 0, f"{output}\nsession kept in {tmp_path}"
+    assert verdict["passed"] is True
+    assert verdict["phases"][-1] == "safe"
+    assert {"ignition", "ascent", "landing_burn", "touchdown"} <= set(verdict["phases"])
+    assert "PASSED" in output
+
+
+async def test_a_scenario_that_cannot_be_met_fails_and_says_why(tmp_path: Path) -> None:
+    """Expectations really decide: a hop expected to begin with a flight termination cannot pass."""
+    scenario = (REPO / "configs" / "scenarios" / "hop.toml").read_text()
+    scenario = scenario.replace(
+        'phases = ["terminal_count"', 'phases = ["flight_termination", "terminal_count"'
+    )
+    path = tmp_path / "impossible.toml"
+    path.write_text(scenario.replace('time_limit_s = 900.0', 'time_limit_s = 60.0'))
+    code, output, verdict = await _sitl(tmp_path, "--scenario", str(path), timeout_s=300)
+    assert code == 1, output
+    assert verdict["passed"] is False
+    failed = [c for c in verdict["checks"] if not c["ok"]]
+    assert any(c["name"] == "phases" and "flight_termination not reached" in c["detail"] for c in failed)
+    assert "FAILED" in output
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_the_demo_flies_the_hop_and_keeps_the_console_open_to_show_it(tmp_path: Path) -> None:
+    """``make demo`` is ``gcs sitl`` with no scenario: the hop, the console, no user file yet.
+
+    The run makes a login of its own and prints it; once judged it keeps the console up, and the
+    page's data (here through the same JSON API) shows the vehicle safed on the barge; Ctrl-C then
+    ends it with the verdict's exit status.
+    """
+    config = (REPO / "configs" / "gcs.toml").read_text()
+    assert "[console]\n" in config
+    config = config.replace("[console]\n", f'[console]\nusers_file = "{tmp_path / "no-users.json"}"\n', 1)
+    (tmp_path / "gcs.toml").write_text(config)
+    scenario = (REPO / "configs" / "scenarios" / "hop.toml").read_text()
+    assert "[station]\n" in scenario
+    scenario = scenario.replace("[station]\n", f'[station]\nconfig = "{tmp_path / "gcs.toml"}"\n', 1)
+    (tmp_path / "demo.toml").write_text(scenario)
+    port = _free_tcp_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gcs", "sitl", "--scenario", str(tmp_path / "demo.toml"), "--speed", "10",
+        "--console-port", str(port), "--out", str(tmp_path / "sessions"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    async def line_matching(pattern: str) -> re.Match[str]:
+        assert process.stdout is not None
+        while True:
+            raw = await process.stdout.readline()
+            if not raw:
+                raise AssertionError(f"gcs sitl ended before printing {pattern!r}:\n" + "".join(lines))
+            lines.append(raw.decode(errors="replace"))
+            if match := re.search(pattern, lines[-1]):
+                return match
+
+    try:
+        login = await within(line_matching(r"log in for this run as '(\w+)' with password '([^']+)'"),
+                             timeout_s=60, what="the run's console login")
+        await within(line_matching(r"hop PASSED; the console stays open at (\S+)"), timeout_s=600,
+                     what="the judged run, console open")
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{base}/api/v1/login", json={"user": login[1], "password": login[2]},
+                                 headers={"Origin": base}) as answer:
+                assert answer.status == 200, await answer.text()
+                auth = {"Authorization": f"Bearer {(await answer.json())['token']}"}
+            async with http.get(f"{base}/api/v1/state", headers=auth) as answer:
+                assert answer.status == 200
+                snapshot = await answer.json()
+            async with http.get(f"{base}/api/v1/journal?limit=2000", headers=auth) as answer:
+                journal = (await answer.json())["entries"]
+        phases = [e["payload"].get("to_phase") for e in journal if e["kind"] == "phase_change"]
+        assert phases[-1] == "safe", phases
+        assert "landing_burn" in phases, phases
+        assert snapshot["values"], "the console has no values to show"
+        process.send_signal(signal.SIGINT)
+        await within(process.wait(), timeout_s=60, what="gcs sitl to end on Ctrl-C")
+        rest = await process.stdout.read()
+        lines.append(rest.decode(errors="replace"))
+        assert process.returncode == 0, "".join(lines)
+        assert "sitl: hop PASSED" in "".join(lines)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

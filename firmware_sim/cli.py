@@ -58,6 +58,11 @@ def _flight_software_flags(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, default=1)
 
 
+def _faults_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--faults", type=Path, metavar="FILE",
+                        help="a fault schedule (TOML, docs/sitl.md): faults applied at their simulated time")
+
+
 def _endpoint_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--link", "--connect", dest="link", default="udpout:127.0.0.1:14550", help=LINK_HELP)
@@ -79,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     vehicle.add_argument("--coast-tick-s", type=float, default=1.0, metavar="S",
                          help="tick of the engines-off coast above the air (0: the control tick throughout)")
     _flight_software_flags(vehicle)
+    _faults_flag(vehicle)
     _endpoint_flags(vehicle)
 
     physics = sub.add_parser("physics", help="HIL: the physics alone, feeding a flight computer")
@@ -86,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     physics.add_argument("--hil", required=True, help="the flight computer, e.g. serial:/dev/ttyUSB0:921600")
     physics.add_argument("--speed", type=_positive, default=1.0, help="simulated seconds per wall second")
     _flight_software_flags(physics)
+    _faults_flag(physics)
 
     computer = sub.add_parser("flight-computer", help="HIL: the flight software alone, fed over --hil")
     computer.add_argument("--hil", required=True, help="link to the physics, e.g. serial:/dev/ttyUSB0:921600")
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--xdr-hz", type=_positive, default=1.0, help="XDR (pitch, roll, heave) per second")
     add("--signing-key", type=Path, help="sign the platform's MAVLink with this key file")
     add("--link-id", type=int, default=1, help="signing link id of the platform's frames")
+    _faults_flag(platform)
     return parser
 
 
@@ -138,6 +146,7 @@ def _vehicle_options(args: argparse.Namespace) -> VehicleOptions:
         params_file=getattr(args, "params_file", None),
         hil=getattr(args, "hil", None),
         coast_tick_s=_coast_tick(getattr(args, "coast_tick_s", 0.0)),
+        faults=getattr(args, "faults", None),
         endpoint=EndpointSettings(
             system_id=getattr(args, "sysid", 1), telemetry_hz=getattr(args, "telemetry_hz", 4.0)
         ),
@@ -175,6 +184,7 @@ def _platform(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[N
         motion_format=MotionFormat(args.mru),
         rates_hz=rates,
         signing=SigningSettings(key, args.link_id) if key is not None else None,
+        faults=args.faults,
     )
     return PlatformProcess(options, _announce).run
 

@@ -6,8 +6,10 @@ time in control ticks. ``run(speed, clock)`` paces it so simulated time keeps at
 time × speed (``speed=math.inf``: flat out, yielding to the event loop between chunks), which is
 what the MAVLink endpoint runs beside; ``time_s`` is the simulated time the endpoint puts in
 SYSTEM_TIME. The runner owns the things no flight computer controls: the hold-down clamps'
-latch, the flight termination system's effect, and fault knobs (engine failures). Knows nothing
-of MAVLink or of the flight software's internals beyond its seam.
+latch, the flight termination system's effect, and fault knobs: engine failures by hand
+(``fail_engines``) or from a fault schedule's vehicle faults, applied at the start of each control
+tick once their moment (since the start, the first ignition or liftoff) has come and told through
+``on_fault``. Knows nothing of MAVLink or of the flight software's internals beyond its seam.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
+from firmware_sim.faults.schedule import PlatformFault, VehicleFault
+from firmware_sim.faults.timeline import Epochs, FaultLog, VehicleCondition, vehicle_condition
 from firmware_sim.firmware.computer import FlightComputer
 from firmware_sim.firmware.frames import ActuatorFrame
 from firmware_sim.physics.config import PlatformKind, VehicleConfig
@@ -88,6 +92,9 @@ class SitlRunner:
         dispersions: Dispersions | None = None,
         keep_trace: bool = True,
         coast_tick_s: float | None = None,
+        faults: Sequence[VehicleFault] = (),
+        deck_faults: Sequence[PlatformFault] = (),
+        on_fault: Callable[[str], None] | None = None,
     ) -> None:
         """Put the vehicle on the launch platform's pad, engines off, tanks full.
 
@@ -101,6 +108,9 @@ class SitlRunner:
                 ``coast_floor_altitude_m``), where the flight computer only holds an attitude;
                 None keeps every tick at ``control_tick_s``. This trades the flight computer's
                 rate in that phase for simulation speed.
+            faults: vehicle faults of a fault schedule, applied when their moment comes.
+            deck_faults: platform faults the platforms were built with (their conditions); only told.
+            on_fault: told a line as each fault begins or ends ("fault: engine_out ... at liftoff+20.0 s").
 
         Raises:
             ValueError: without a launch platform, or for non-positive ticks.
@@ -142,12 +152,17 @@ class SitlRunner:
         self.touchdown: TouchdownReport | None = None
         self.touchdown_platform: str | None = None
         self.splashdown_time_s: float | None = None
+        self.ignition_time_s: float | None = None
         self.liftoff_time_s: float | None = None
         self.terminated = False
         self.last_actuators: ActuatorFrame | None = None
         self._clamps_released = False
         self._last_tick_s: float | None = None
         self._previous: VehicleState | None = None
+        self._faults = tuple(faults)
+        self._fault_log = FaultLog((*self._faults, *deck_faults))
+        self._on_fault = on_fault
+        self._fault_condition = VehicleCondition()
 
     @property
     def time_s(self) -> float:
@@ -165,6 +180,23 @@ class SitlRunner:
         """Engine-out: ``count`` engines can no longer burn from now on."""
         self.state = dataclasses.replace(self.state, engines_failed=np.array([count], dtype=np.int64))
 
+    @property
+    def fault_condition(self) -> VehicleCondition:
+        """The schedule's vehicle faults in force over the last tick."""
+        return self._fault_condition
+
+    def _apply_faults(self, now_s: float) -> None:
+        epochs = Epochs(self.ignition_time_s, self.liftoff_time_s)
+        condition = vehicle_condition(self._faults, now_s, epochs)
+        more_failed = condition.engines_failed - self._fault_condition.engines_failed
+        if more_failed:
+            failed = self.state.engines_failed + more_failed
+            self.state = dataclasses.replace(self.state, engines_failed=failed)
+        self._fault_condition = condition
+        for line in self._fault_log.due(now_s, epochs):
+            if self._on_fault is not None:
+                self._on_fault(line)
+
     # --- lockstep -----------------------------------------------------------------------------
 
     def step(self, until_sim_s: float) -> None:
@@ -181,6 +213,8 @@ class SitlRunner:
         return done(self)
 
     def _tick(self) -> None:
+        if self._fault_log.pending:
+            self._apply_faults(self.state.time_s)
         state = self.state
         clamps_closed = int(state.status[0]) == _ON_PAD and not self._clamps_released
         frame = self.sensors.frame(state, self._previous, clamps_closed)
@@ -198,7 +232,9 @@ class SitlRunner:
         self.state = result.state
         for event in result.events:
             self.events.append(event)
-            if event.kind is EventKind.LIFTOFF and self.liftoff_time_s is None:
+            if event.kind is EventKind.IGNITION and self.ignition_time_s is None:
+                self.ignition_time_s = event.time_s
+            elif event.kind is EventKind.LIFTOFF and self.liftoff_time_s is None:
                 self.liftoff_time_s = event.time_s
             elif event.kind is EventKind.TOUCHDOWN and event.touchdown is not None:
                 self.touchdown = event.touchdown
@@ -242,6 +278,7 @@ class SitlRunner:
     def _commands(self, actuators: ActuatorFrame) -> Commands:
         # A fired flight termination system ends thrust for good; the rest is ballistic debris.
         lit = 0 if self.terminated else actuators.engines_lit
+        factor = self._fault_condition.thrust_factor
         return Commands(
             throttle=np.array([actuators.throttle]),
             engines_lit=np.array([lit], dtype=np.int64),
@@ -249,6 +286,7 @@ class SitlRunner:
             gimbal_deg=np.array([actuators.gimbal_deg]),
             release_clamps=np.array([self._clamps_released]),
             cutoff_in_s=np.array([actuators.cutoff_in_s]),
+            thrust_factor=None if factor == 1.0 else np.array([factor]),
         )
 
     # --- paced running ------------------------------------------------------------------------

@@ -6,6 +6,10 @@ sentences that are due (GNSS, gyro, anemometer, transducers, one MRU format), wh
 puts on the line no faster than its baud rate allows; if given a MAVLink link, the same snapshot
 feeds the platform's own MAVLink system (``platform_mavlink``) at its message rates.
 
+With a fault schedule (``faults``) the platform is built with the schedule's faults for it (a new
+sea state, wind, a move off station: ``Platform(conditions=...)``), and each is told on ``report``
+(stderr) when its moment comes.
+
 The composition root of the platform process: reads its config, builds the parts, runs the loops.
 Knows nothing of sentence layouts or message fields.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
@@ -21,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from firmware_sim.faults.schedule import load_fault_schedule
+from firmware_sim.faults.timeline import FaultLog, platform_conditions, summary
 from firmware_sim.io.mavlink_port import MavlinkPort
 from firmware_sim.io.message_rates import MessageRates
 from firmware_sim.io.nmea_talker import (
@@ -58,6 +65,8 @@ class PlatformOptions:
     rates_hz: Mapping[Sentence, float] = field(default_factory=lambda: dict(DEFAULT_RATES_HZ))
     signing: SigningSettings | None = None
     start_utc: dt.datetime | None = None
+    faults: Path | None = None
+    """A fault schedule: its platform faults for this platform (by name, or unnamed) apply."""
 
 
 @dataclass(slots=True)
@@ -80,14 +89,34 @@ def line_budget_warning(
     return f"the sentences need {need:.0f} bytes/s but {baud} baud carries {capacity:.0f}: they will lag"
 
 
+def _report_on_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 class PlatformProcess:
-    def __init__(self, options: PlatformOptions, announce: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        options: PlatformOptions,
+        announce: Callable[[str], None],
+        report: Callable[[str], None] = _report_on_stderr,
+    ) -> None:
+        """Load the config (and fault schedule) and build the parts; ``announce`` gets the "serving"
+        line, ``report`` the fault lines.
+
+        Raises:
+            ValueError: a bad speed, or a bad config or fault file (named in the message).
+        """
         if not options.speed > 0:
             raise ValueError(f"--speed must be > 0, got {options.speed}")
         self.options = options
         self._announce = announce
+        self._report = report
         config = load_platform_config(options.config)
-        self.platform = Platform(config, seed=options.seed)
+        faults = load_fault_schedule(options.faults).for_platform(config.name) if options.faults else ()
+        self._fault_log = FaultLog(faults)
+        self.platform = Platform(config, seed=options.seed, conditions=platform_conditions(faults, config))
+        if options.faults is not None:
+            report(f"firmware-sim: faults on {config.name} from {options.faults}: {summary(faults)}")
         self.talker = PlatformSensorTalker(TalkerConfig(options.motion_format, options.rates_hz))
         self.rates = MessageRates(MAVLINK_RATES_HZ)
         self.messages = PlatformMessages(options.system_id)
@@ -144,6 +173,9 @@ class PlatformProcess:
     async def _service(self, port: MavlinkPort | None) -> None:
         while True:
             now_s = self.sim_time_s()
+            if self._fault_log.pending:
+                for line in self._fault_log.due(now_s):
+                    self._report(line)
             snap = self.snapshot(now_s)
             data = self.talker.due(snap.sensors, now_s)
             if data:

@@ -6,6 +6,10 @@ time), beside the MAVLink endpoint on the same event loop. Without one it is a b
 computer on the pad with no simulation behind it: nothing ticks it, so it stays in SAFE (its self
 test needs sensors), yet it serves every MAVLink service; link tests and the demo use that.
 
+A fault schedule (``--faults``) is applied here too: its vehicle faults by the runner, its platform
+faults by the models of the platforms the vehicle lands on (the same sea and station as the
+platform processes given the same file); each fault is told on ``report`` (stderr) as it begins.
+
 The composition root of the simulator: the only place that reads config files and builds the
 parts. Knows nothing of the services' rules.
 """
@@ -13,12 +17,15 @@ parts. Knows nothing of the services' rules.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from firmware_sim.faults.schedule import FaultSchedule, load_fault_schedule
+from firmware_sim.faults.timeline import platform_conditions, summary
 from firmware_sim.firmware.computer import FlightComputer
 from firmware_sim.firmware.config import FlightSoftwareConfig, load_flight_software_config
 from firmware_sim.firmware.flight_plan import KnownPlatform, PlatformDirectory
@@ -80,6 +87,13 @@ class VehicleOptions:
     coast_tick_s: float | None = 1.0
     """SITL: the runner's tick in the engines-off coast above the air (None: every tick is the
     flight software's control tick). The flight computer only holds an attitude there."""
+    faults: Path | None = None
+    """A fault schedule (SITL and HIL physics only): vehicle faults and the platforms' conditions."""
+
+
+def report_on_stderr(line: str) -> None:
+    """Where fault lines go by default: stderr, so stdout keeps only the "serving" announcement."""
+    print(line, file=sys.stderr, flush=True)
 
 
 class WallClock:
@@ -120,44 +134,73 @@ class _Built:
     fs_config: FlightSoftwareConfig
     platform_configs: list[tuple[int, PlatformConfig]]
     directory: PlatformDirectory
+    faults: FaultSchedule
 
 
-def _load(options: VehicleOptions, vehicle_name: str | None) -> _Built:
+def _load(options: VehicleOptions, vehicle_config: VehicleConfig | None) -> _Built:
     if not options.speed > 0:
         raise ValueError(f"--speed must be > 0, got {options.speed}")
-    fs_path = _flight_software_path(options, vehicle_name)
+    fs_path = _flight_software_path(options, vehicle_config.name if vehicle_config else None)
     platform_configs = [(entry.system_id, load_platform_config(entry.path)) for entry in options.platforms]
     fs_config = load_flight_software_config(fs_path)
-    return _Built(fs_path, fs_config, platform_configs, directory_of(platform_configs))
+    faults = FaultSchedule("")
+    if options.faults is not None:
+        if vehicle_config is None:
+            raise ValueError("--faults needs --config: faults act on the simulated vehicle and platforms")
+        faults = load_fault_schedule(options.faults)
+        faults.check_engines(vehicle_config.engine.count)
+        faults.check_platforms([c.name for _, c in platform_configs])
+    return _Built(fs_path, fs_config, platform_configs, directory_of(platform_configs), faults)
 
 
 def _make_runner(
-    options: VehicleOptions, vehicle_config: VehicleConfig, built: _Built, coast_tick_s: float | None = None
+    options: VehicleOptions,
+    vehicle_config: VehicleConfig,
+    built: _Built,
+    coast_tick_s: float | None = None,
+    report: Callable[[str], None] = report_on_stderr,
 ) -> Callable[[FlightComputer], SitlRunner]:
+    faults = built.faults
+
     def make(computer: FlightComputer) -> SitlRunner:
-        platforms = [Platform(c, seed=options.seed + i) for i, (_, c) in enumerate(built.platform_configs)]
+        platforms = [
+            Platform(c, seed=options.seed + i, conditions=platform_conditions(faults.for_platform(c.name), c))
+            for i, (_, c) in enumerate(built.platform_configs)
+        ]
+        if options.faults is not None:
+            report(f"firmware-sim: faults from {options.faults}: vehicle: {summary(faults.vehicle)}")
+            for platform in platforms:
+                if faults.for_platform(platform.name):
+                    on_it = summary(faults.for_platform(platform.name))
+                    report(f"firmware-sim: faults on {platform.name}: {on_it}")
         return SitlRunner(
             vehicle_config, platforms, computer, seed=options.seed,
             sensor_config=load_sensor_config(built.fs_path), keep_trace=False, coast_tick_s=coast_tick_s,
+            faults=faults.vehicle, deck_faults=faults.platform, on_fault=report,
         )  # fmt: skip
 
     return make
 
 
 async def serve_vehicle(
-    options: VehicleOptions, stop: asyncio.Event, announce: Callable[[str], None]
+    options: VehicleOptions,
+    stop: asyncio.Event,
+    announce: Callable[[str], None],
+    report: Callable[[str], None] = report_on_stderr,
 ) -> None:
     """Build the vehicle, open its links, say so through ``announce``, and serve until ``stop`` is set.
 
     Three shapes: SITL (a vehicle config: runner and flight computer in lockstep), HIL flight
     computer (``options.hil``: ticked by sensor frames from ``firmware-sim physics``), or a bare
-    flight computer (neither).
+    flight computer (neither). Fault lines go to ``report``.
 
     Raises:
         ValueError, OSError: bad config files (named in the message), a link that cannot open.
     """
     vehicle_config = load_vehicle_config(options.vehicle_config) if options.vehicle_config else None
-    built = _load(options, vehicle_config.name if vehicle_config else None)
+    if options.hil is not None and options.faults is not None:
+        raise ValueError("--faults belongs to the physics (firmware-sim physics), not the flight computer")
+    built = _load(options, vehicle_config)
     params = ParamStore.from_specs(PARAMETERS, path=options.params_file)
     computer = FlightComputer(built.fs_config, params, seed=options.seed)
     launch = next((c for _, c in built.platform_configs if c.kind is PlatformKind.LAUNCH_PLATFORM), None)
@@ -180,7 +223,7 @@ async def serve_vehicle(
             sim_time_s = _bridge_clock(bridge)
             mode = f"flight computer on HIL link {options.hil}"
         elif vehicle_config is not None:
-            runner = _make_runner(options, vehicle_config, built, options.coast_tick_s)(computer)
+            runner = _make_runner(options, vehicle_config, built, options.coast_tick_s, report)(computer)
             sim_time_s = _runner_clock(runner)
             mode = "SITL" + ("" if options.speed == 1 else f" at {options.speed:g}x")
         else:
@@ -214,18 +257,21 @@ def _bridge_clock(bridge: HilFlightComputerBridge) -> Callable[[], float]:
 
 
 async def serve_physics(
-    options: VehicleOptions, stop: asyncio.Event, announce: Callable[[str], None]
+    options: VehicleOptions,
+    stop: asyncio.Event,
+    announce: Callable[[str], None],
+    report: Callable[[str], None] = report_on_stderr,
 ) -> None:
     """``firmware-sim physics``: the runner without a flight computer, on the HIL link ``options.hil``."""
     if options.vehicle_config is None or options.hil is None:
         raise ValueError("physics needs --config (the vehicle) and --hil (the link to the flight computer)")
     vehicle_config = load_vehicle_config(options.vehicle_config)
-    built = _load(options, vehicle_config.name)
+    built = _load(options, vehicle_config)
     platform_ids = {c.name: sysid for sysid, c in built.platform_configs}
     async with open_stream(parse_address(options.hil)) as stream:
         port = MavlinkPort(stream, new_codec(options.endpoint.system_id, options.endpoint.component_id))
         physics = HilPhysics(
-            port, _make_runner(options, vehicle_config, built), built.fs_config, platform_ids,
+            port, _make_runner(options, vehicle_config, built, report=report), built.fs_config, platform_ids,
             speed=options.speed,
         )  # fmt: skip
         announce(

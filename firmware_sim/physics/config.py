@@ -330,10 +330,19 @@ def load_platform_config(path: Path | str) -> PlatformConfig:
 
 
 def _load(cls: type[T], path: Path | str) -> T:
+    return build_table(cls, read_toml(path), path, "")
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """A TOML file's top-level table, for loaders of the simulator's other files (the fault schedule).
+
+    Raises:
+        PhysicsConfigError: the file is missing, unreadable, not UTF-8 or not TOML.
+    """
     path = Path(path)
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError as exc:
         raise PhysicsConfigError(path, "", "an existing file") from exc
     except (IsADirectoryError, PermissionError) as exc:
@@ -342,8 +351,21 @@ def _load(cls: type[T], path: Path | str) -> T:
         raise PhysicsConfigError(path, "", f"valid TOML ({exc})") from exc
     except UnicodeDecodeError as exc:
         raise PhysicsConfigError(path, "", "UTF-8 text") from exc
+
+
+FieldError = _Invalid
+"""What a dataclass's own field checks raise (key, expected, got); ``build_table`` adds the file and
+the table, so other loaders report bad keys exactly as the vehicle and platform loaders do."""
+
+
+def build_table(cls: type[T], data: object, path: Path | str, key: str) -> T:
+    """Build ``cls`` from a parsed TOML table found at dotted ``key`` of the file ``path``.
+
+    Unknown keys, missing keys, wrong types and the dataclass's own checks (``FieldError``) all
+    raise ``PhysicsConfigError`` naming the file, the dotted key and what was expected.
+    """
     try:
-        return _build(cls, data, "")
+        return _build(cls, data, key)
     except _Invalid as exc:
         raise PhysicsConfigError(path, exc.key, exc.expected, exc.got) from None
 

@@ -234,13 +234,21 @@ def plan_tick(
     burn_limit_s: FloatArray,
     throttle: FloatArray,
     cutoff_in_s: FloatArray,
+    thrust_factor: FloatArray | None = None,
 ) -> EnginePlan:
-    """The thrust fraction over the tick from its start value, the commanded throttle and cutoff."""
+    """The thrust fraction over the tick from its start value, the commanded throttle and cutoff.
+
+    ``thrust_factor`` (a fault: a low chamber pressure) scales what the lit engines deliver after
+    the throttle's limits; the fraction moves to the new level at the throttle slew rate.
+    """
     cfg = model.config
     mode = start.mode
     burning = (mode == _STARTING) | (mode == _RUNNING)
     lit_fraction = start.engines_lit / cfg.count
-    target = np.where(burning, np.clip(throttle, cfg.min_throttle, 1.0) * lit_fraction, 0.0)
+    delivered = np.clip(throttle, cfg.min_throttle, 1.0) * lit_fraction
+    if thrust_factor is not None:
+        delivered = delivered * thrust_factor
+    target = np.where(burning, delivered, 0.0)
     f0 = thrust_fraction
     shutdown_rate = 1.0 / cfg.shutdown_ramp_s
     rate = np.where(

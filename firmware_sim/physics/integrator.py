@@ -162,7 +162,13 @@ class Integrator:
             commands.engines_lit,
         )
         plan = plan_tick(
-            engine, start, state.thrust_fraction, burn_limit, commands.throttle, commands.cutoff_in_s
+            engine,
+            start,
+            state.thrust_fraction,
+            burn_limit,
+            commands.throttle,
+            commands.cutoff_in_s,
+            commands.thrust_factor,
         )
         events = [Event(EventKind.IGNITION, int(i), state.time_s) for i in np.flatnonzero(start.ignited)]
         events += [

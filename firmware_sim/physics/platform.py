@@ -3,8 +3,10 @@ and touchdown geometry (speeds relative to the moving deck, tilt, miss distance)
 
 Deck motion is linear: every wave component drives heave, pitch and roll through its RAO with the
 same phase, so the three stay coherent (reference/domain.md §4, a kinematic approximation, not
-naval architecture). Station keeping is a slow band-limited wander of position and heading. All
-of it is a pure function of time for a given seed. Knows nothing of the vehicle's dynamics.
+naval architecture). Station keeping is a slow band-limited wander of position and heading. Changes
+of conditions (``conditions.PlatformConditions``: a new sea state, surface wind, a move off station)
+are given up front and folded in by time. All of it is a pure function of time for a given seed and
+conditions. Knows nothing of the vehicle's dynamics or of where the changes come from.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from firmware_sim.physics.atmosphere import WindField
+from firmware_sim.physics.conditions import (
+    PlatformConditions,
+    crossfade,
+    mean_wind_ned_mps,
+    station_offset_m,
+)
 from firmware_sim.physics.config import LandingGearConfig, MotionResponseConfig, PlatformConfig, PlatformKind
 from firmware_sim.physics.earth import STANDARD_GRAVITY_MPS2, WGS84, EarthModel, geodetic_to_ecef, ned_basis
 from firmware_sim.physics.waves import SeaState, WaveComponents
@@ -181,13 +189,48 @@ class _Wander:
         return np.cos(angle) @ self.amplitude, -np.sin(angle) @ (self.amplitude * self.frequency_radps)
 
 
+@dataclass(frozen=True, slots=True)
+class _SeaField:
+    """One wave field's six deck responses. They share one set of wave angles: cos and sin of
+    (ω t + φ) weighted by these columns give heave, heave rate, pitch, pitch rate, roll, roll rate (a
+    quarter-period shift turns cos into ∓sin), so a pose costs one cos and one sin per component."""
+
+    waves: WaveComponents
+    cos_weights: FloatArray  # (components, 6)
+    sin_weights: FloatArray
+
+    @classmethod
+    def build(
+        cls, waves: WaveComponents, heave_gain: FloatArray, pitch_gain: FloatArray, roll_gain: FloatArray
+    ) -> _SeaField:
+        a, omega = waves.amplitude_m, waves.frequency_radps
+        heave, pitch, roll, zero = a * heave_gain, a * pitch_gain, a * roll_gain, 0.0 * a
+        cos_weights = np.stack([heave, zero, zero, pitch * omega, zero, roll * omega], axis=1)
+        sin_weights = np.stack([zero, -heave * omega, pitch, zero, roll, zero], axis=1)
+        return cls(waves, cos_weights, sin_weights)
+
+    def six(self, time_s: FloatArray) -> FloatArray:
+        """(len(time_s), 6): heave, heave rate, pitch, pitch rate, roll, roll rate."""
+        angle = np.multiply.outer(time_s, self.waves.frequency_radps) + self.waves.phase_rad
+        six: FloatArray = np.cos(angle) @ self.cos_weights + np.sin(angle) @ self.sin_weights
+        return six
+
+
 class Platform:
     """One sea platform (landing barge or launch platform) with its sea, deck motion and wind."""
 
     def __init__(
-        self, config: PlatformConfig, seed: int, earth: EarthModel = WGS84, wave_components: int = 200
+        self,
+        config: PlatformConfig,
+        seed: int,
+        earth: EarthModel = WGS84,
+        wave_components: int = 200,
+        conditions: PlatformConditions | None = None,
     ):
+        """The platform on its station in its configured sea and wind; ``conditions`` change them
+        over time (each new sea state gets its own wave record, seeded from ``seed``)."""
         self.config = config
+        self.conditions = conditions or PlatformConditions()
         self.earth = earth
         pos = config.position
         self.sea = SeaState(
@@ -204,13 +247,16 @@ class Platform:
             self.waves.frequency_radps, heading_rel, config.deck.length_m, config.deck.width_m, config.motion
         )
         keep = config.station_keeping
-        # The six deck responses share one set of wave angles: cos and sin of (ω t + φ) weighted by
-        # these columns give heave, heave rate, pitch, pitch rate, roll, roll rate (a quarter-period
-        # shift turns cos into ∓sin), so a pose costs one cos and one sin per wave component.
-        a, omega = self.waves.amplitude_m, self.waves.frequency_radps
-        heave, pitch, roll, zero = a * self._heave_gain, a * self._pitch_gain, a * self._roll_gain, 0.0 * a
-        self._cos_weights = np.stack([heave, zero, zero, pitch * omega, zero, roll * omega], axis=1)
-        self._sin_weights = np.stack([zero, -heave * omega, pitch, zero, roll, zero], axis=1)
+        self._seas = [_SeaField.build(self.waves, self._heave_gain, self._pitch_gain, self._roll_gain)]
+        for k, change in enumerate(self.conditions.sea, start=1):
+            # Its own generator per change: the configured sea's record stays what it was without one.
+            change_seed = int(np.random.default_rng([seed, k]).integers(2**31))
+            waves = WaveComponents.synthesize(change.sea, change_seed, wave_components)
+            relative = (change.sea.wave_direction_from_deg - pos.heading_deg) % 360.0
+            gains = response_amplitude_operators(
+                waves.frequency_radps, relative, config.deck.length_m, config.deck.width_m, config.motion
+            )
+            self._seas.append(_SeaField.build(waves, *gains))
         self._north = _Wander.build(keep.position_sigma_m, keep.shortest_period_s, keep.longest_period_s, rng)
         self._east = _Wander.build(keep.position_sigma_m, keep.shortest_period_s, keep.longest_period_s, rng)
         self._yaw = _Wander.build(keep.heading_sigma_deg, keep.shortest_period_s, keep.longest_period_s, rng)
@@ -239,22 +285,52 @@ class Platform:
     @property
     def highest_point_m(self) -> float:
         half_diagonal = math.hypot(self.config.deck.length_m, self.config.deck.width_m) / 2.0
+        highest_hs_m = max(
+            [self.sea.significant_wave_height_m]
+            + [change.sea.significant_wave_height_m for change in self.conditions.sea]
+        )
         # Heave and tilt can lift a deck corner; 3 x Hs and 15° bound anything this model produces.
         return (
             self.config.position.deck_height_m
-            + 3.0 * self.sea.significant_wave_height_m
+            + 3.0 * highest_hs_m
             + half_diagonal * math.sin(math.radians(15.0))
         )
 
+    def _six(self, time_s: FloatArray) -> FloatArray:
+        """The six deck responses of the sea in force at each time (crossfading between records)."""
+        seas, changes = self._seas, self.conditions.sea
+        if not changes or time_s.size == 0:
+            return seas[0].six(time_s)
+        earliest, latest = float(time_s.min()), float(time_s.max())
+        # Records faded out at every time asked for cost nothing: start from the last one in full force.
+        first = 0
+        for k, change in enumerate(changes, start=1):
+            if earliest >= change.at_s + change.ramp_s:
+                first = k
+        six = seas[first].six(time_s)
+        for k in range(first + 1, len(seas)):
+            change = changes[k - 1]
+            if latest < change.at_s:
+                break
+            keep, take, keep_rate, take_rate = crossfade(time_s, change.at_s, change.ramp_s)
+            new = seas[k].six(time_s)
+            mixed = keep[:, None] * six + take[:, None] * new
+            # The weights' own rates carry the values (heave, pitch, roll) into their rates' columns.
+            mixed[:, 1::2] += keep_rate[:, None] * six[:, 0::2] + take_rate[:, None] * new[:, 0::2]
+            six = mixed
+        return six
+
     def motion(self, time_s: ArrayLike) -> DeckMotion:
         t = np.asarray(time_s, dtype=np.float64)
-        waves = self.waves
         # Pitch and roll follow the wave slope, a quarter period away from the elevation (heave).
-        angle = np.multiply.outer(t.reshape(-1), waves.frequency_radps) + waves.phase_rad
-        six = np.cos(angle) @ self._cos_weights + np.sin(angle) @ self._sin_weights
+        six = self._six(t.reshape(-1))
         heave, heave_rate, pitch, pitch_rate, roll, roll_rate = (six[:, k].reshape(t.shape) for k in range(6))
         north, north_rate = self._north.value_and_rate(t)
         east, east_rate = self._east.value_and_rate(t)
+        if self.conditions.moves:
+            off_north, off_east, off_north_rate, off_east_rate = station_offset_m(self.conditions.moves, t)
+            north, east = north + off_north, east + off_east
+            north_rate, east_rate = north_rate + off_north_rate, east_rate + off_east_rate
         yaw, yaw_rate = self._yaw.value_and_rate(t)
         return DeckMotion(
             heave_m=heave,
@@ -346,6 +422,13 @@ class Platform:
         t = np.asarray(time_s, dtype=np.float64)
         height = np.full_like(t, self.config.position.deck_height_m + ANEMOMETER_HEIGHT_ABOVE_DECK_M)
         north, east = self.wind.wind_ned_mps(t, height)
+        if self.conditions.wind:
+            # A new surface wind replaces the profile's mean at the anemometer; the gusts stay.
+            wind = self.wind
+            base_north = np.interp(height, wind.profile_altitude_m, wind.profile_north_mps)
+            base_east = np.interp(height, wind.profile_altitude_m, wind.profile_east_mps)
+            mean_north, mean_east = mean_wind_ned_mps(self.conditions.wind, base_north, base_east, t)
+            north, east = north + (mean_north - base_north), east + (mean_east - base_east)
         m = self.motion(t)
         apparent_north = north - m.drift_north_mps
         apparent_east = east - m.drift_east_mps

@@ -96,6 +96,8 @@ class Commands:
     shuts the cluster down; ``cutoff_in_s`` starts the shutdown that many seconds into the tick
     (``inf``: not this tick), as a sequencer timer would; ``gimbal_deg`` tilts the thrust towards
     body +y and +z; ``release_clamps`` lets the vehicle leave the pad once thrust exceeds weight.
+    ``thrust_factor`` is not a command but a fault knob: what the engines deliver (chamber pressure,
+    thrust and flow) as a fraction of what the throttle asks for (None: all of it).
     """
 
     throttle: FloatArray
@@ -104,6 +106,7 @@ class Commands:
     gimbal_deg: FloatArray
     release_clamps: BoolArray
     cutoff_in_s: FloatArray
+    thrust_factor: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.throttle.shape[0]
@@ -114,6 +117,8 @@ class Commands:
             "release_clamps": (self.release_clamps.shape, (n,)),
             "cutoff_in_s": (self.cutoff_in_s.shape, (n,)),
         }
+        if self.thrust_factor is not None:
+            shapes["thrust_factor"] = (self.thrust_factor.shape, (n,))
         for name, (got, wanted) in shapes.items():
             if got != wanted:
                 raise ValueError(f"Commands.{name} has shape {got}, expected {wanted} for {n} vehicles")

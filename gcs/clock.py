@@ -7,7 +7,6 @@ for timing. Knows nothing of links, codecs or rockets.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import time
@@ -128,9 +127,11 @@ class FollowerClock:
         while (remaining_s := deadline_s - self.monotonic_s()) > 0:
             # Wake at the wall-time estimate or at the simulator's next report, whichever comes
             # first: while the simulator holds the clock back, the estimate is only a guess.
+            # asyncio.wait, not wait_for: in Python 3.11 wait_for can swallow a cancellation that
+            # comes as its future completes, and this future completes ~100 times a second in SITL,
+            # so a long run's cancelled sleepers (and the station's shutdown) could hang forever.
             report = self._next_report()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(report), max(remaining_s / self.speed, 0.001))
+            await asyncio.wait((report,), timeout=max(remaining_s / self.speed, 0.001))
         await asyncio.sleep(0)
 
     def _next_report(self) -> asyncio.Future[None]:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from gcs.config import MotionSource, WindTrueReference
 from gcs.domain.deck_motion import DeckMotionTracker
 from gcs.domain.deck_wind import Wind, true_wind, wind_over_deck, wrap_360_deg
+from gcs.domain.motion_plausibility import MotionSpikeGate
 from gcs.domain.station_keeping import station_keeping_error
 from gcs.links.sea_platform_health import FeedAges
 from gcs.links.sea_platform_settings import FeedKind, SeaPlatformSettings
@@ -110,6 +111,7 @@ class PlatformInputs:
         self._theoretical: _Wind | None = None
         self._ignored: Counter[str] = Counter()
         self._motion_types = _MOTION_SENTENCES[settings.motion_source]
+        self._spikes = MotionSpikeGate(min_dt_s=settings.expected_intervals_s[FeedKind.MOTION])
 
     @property
     def ignored(self) -> Mapping[str, int]:
@@ -359,6 +361,11 @@ class PlatformInputs:
             return False
         if heave is not None and self.settings.invert_heave:
             heave = -heave
+        jump = self._spikes.check(stamp.monotonic_s, pitch, roll, heave)
+        if jump is not None:
+            # A corrupted digit in a format without a checksum; kept out of the 10-minute maxima.
+            self._ignore(f"{sentence}: implausible {jump.axis} jump")
+            return False
         self.tracker.add(stamp.monotonic_s, pitch_bow_up_deg=pitch, roll_port_up_deg=roll, heave_up_m=heave)
         self.ages.touch(FeedKind.MOTION, stamp.monotonic_s)
         return True

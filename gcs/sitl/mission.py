@@ -45,19 +45,22 @@ from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import DeckState
 from gcs.errors import ConfigError, GcsError
 from gcs.hub import Hub
+from gcs.launch.actions import Refused
 from gcs.launch.flight_plan import flight_plan_items
 from gcs.launch.range_safety import load_range
 from gcs.launch.runner import LaunchStatusUpdate
+from gcs.links.sea_platform_values import PlatformFeedHealth
 from gcs.links.values import MavlinkTelemetry, VehicleStatusText
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
 from gcs.sitl.accounts import run_account
 from gcs.sitl.children import Child, child_process
+from gcs.sitl.scenario import LinkDirection, Scenario
 from gcs.sitl.scenario import PlatformRole as ScenarioRole
-from gcs.sitl.scenario import Scenario
 from gcs.sitl.team import ScriptedTeam
 from gcs.sitl.verdict import Check, Observations, Verdict, judge
 from gcs.tasks import background, describe_tasks
-from gcs.transport.proxy import PtyFaultProxy
+from gcs.transport.faults import FaultSpec
+from gcs.transport.proxy import PtyFaultProxy, UdpFaultProxy
 
 VEHICLE_FOUND_WALL_S = 30.0
 """Wall seconds to wait for the vehicle's first heartbeat: starting a process (Python, numpy, the
@@ -121,6 +124,21 @@ def sitl_baud(speed: float) -> int:
     """
     need = PLATFORM_BAUD * max(speed, 1.0)
     return next((b for b in _STANDARD_BAUDS if b >= need), _STANDARD_BAUDS[-1])
+
+
+def link_fault_specs(scenario: Scenario, link: str) -> tuple[FaultSpec, FaultSpec]:
+    """(to the ground, from the ground) for ``link``: the scenario's ``[[link_faults]]`` on it, merged."""
+    specs = []
+    for wanted in (LinkDirection.TO_GROUND, LinkDirection.FROM_GROUND):
+        faults = [f for f in scenario.link_faults
+                  if f.link == link and f.direction in (wanted, LinkDirection.BOTH)]
+        specs.append(FaultSpec(
+            loss_probability=max((f.loss_probability for f in faults), default=0.0),
+            bit_flip_probability=max((f.bit_flip_probability for f in faults), default=0.0),
+            duplicate_probability=max((f.duplicate_probability for f in faults), default=0.0),
+            blackout_windows_s=tuple(w for f in faults for w in f.blackouts),
+        ))
+    return specs[0], specs[1]
 
 
 def _free_udp_port() -> int:
@@ -192,7 +210,7 @@ def vehicle_argv(scenario: Scenario, speed: float, vehicle_port: int) -> list[st
     spec = scenario.vehicle
     argv = ["-m", "firmware_sim", "vehicle", "--config", spec.config, "--speed", f"{speed:g}",
             "--seed", str(spec.seed), "--connect", f"udpout:127.0.0.1:{vehicle_port}",
-            "--telemetry-hz", f"{spec.telemetry_hz:g}"]
+            "--telemetry-hz", f"{spec.telemetry_hz:g}", *_faults_argv(scenario)]
     if spec.flight_software is not None:
         argv += ["--flight-software", spec.flight_software]
     for platform in scenario.platforms:
@@ -200,9 +218,16 @@ def vehicle_argv(scenario: Scenario, speed: float, vehicle_port: int) -> list[st
     return argv
 
 
-def platform_argv(platform_config: str, nmea: str, *, speed: float, seed: int, mru: str) -> list[str]:
+def _faults_argv(scenario: Scenario) -> list[str]:
+    # The simulator reads the scenario's [faults] table itself (and only that table).
+    return ["--faults", str(scenario.path)] if scenario.simulator_faults else []
+
+
+def platform_argv(platform_config: str, nmea: str, *, speed: float, seed: int, mru: str,
+                  scenario: Scenario | None = None) -> list[str]:
     return ["-m", "firmware_sim", "platform", "--config", platform_config, "--nmea", nmea,
-            "--speed", f"{speed:g}", "--seed", str(seed), "--mru", mru]
+            "--speed", f"{speed:g}", "--seed", str(seed), "--mru", mru,
+            *(_faults_argv(scenario) if scenario is not None else [])]
 
 
 class _Flight:
@@ -225,7 +250,7 @@ class _Flight:
         self.timed_out = False
         self.failure: str | None = None
         self._parts: asyncio.Future[StationParts] = asyncio.get_running_loop().create_future()
-        self._team = ScriptedTeam()
+        self._team = ScriptedTeam(script=scenario.team)
         self._translator = VehicleTelemetryTranslator()
         self._ends = scenario.expect.end_phase_values
 
@@ -246,6 +271,8 @@ class _Flight:
 
     async def _end(self) -> None:
         """Judge the run now; then, if asked, keep everything running for the console until told to leave."""
+        if self.verdict is not None:
+            return
         self.verdict = self.judge_now()
         self.ended_at = (asyncio.get_running_loop().time(), self.clock.monotonic_s())
         if self.hold is not None:
@@ -265,6 +292,7 @@ class _Flight:
                 ("sitl observe vehicle", self._observe_vehicle()),
                 ("sitl observe decks", self._observe_decks()),
                 ("sitl observe texts", self._observe_texts()),
+                ("sitl observe feeds", self._observe_feeds()),
                 ("sitl time limit", self._time_limit()),
             ):
                 await self._fly()
@@ -291,7 +319,12 @@ class _Flight:
             async for update in updates:
                 self.seen.launch_status(update.status)
                 for request in self._team.decide(update.status):
-                    runner.request(request)
+                    for action in runner.request(request):
+                        if isinstance(action, Refused):
+                            self.seen.refused(action.reason)
+                if self.seen.scrubbed and self.verdict is None:
+                    self._say("the count was scrubbed")
+                    await self._end()
 
     async def _observe_vehicle(self) -> None:
         async with self.hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, replay_latest=False) as feed:
@@ -315,6 +348,11 @@ class _Flight:
         async with self.hub.subscribe_keyed(VehicleStatusText, maxsize=256) as feed:
             async for keyed in feed:
                 self.seen.status_text(keyed.value.text)
+
+    async def _observe_feeds(self) -> None:
+        async with self.hub.subscribe_keyed(PlatformFeedHealth, maxsize=256) as feed:
+            async for keyed in feed:
+                self.seen.feed_health(keyed.value)
 
     async def _observe_decks(self) -> None:
         async with self.hub.subscribe_keyed(DeckState, maxsize=256, replay_latest=True) as feed:
@@ -354,21 +392,33 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
     async with AsyncExitStack() as stack:
         links: dict[str, str] = {}
         for platform in scenario.platforms:
-            cable = await stack.enter_async_context(PtyFaultProxy(seed=platform.name,
-                                                                  baud=sitl_baud(options.speed)))
+            to_ground, from_ground = link_fault_specs(scenario, platform.name)
+            # The station opens the client end: "up" is from the ground, "down" to it.
+            cable = await stack.enter_async_context(PtyFaultProxy(
+                seed=platform.name, baud=sitl_baud(options.speed), up=from_ground, down=to_ground,
+                clock=clock))
             links[platform.name] = str(cable.client_endpoint)
             children.append(await stack.enter_async_context(child_process(
                 f"platform-{platform.name}",
                 platform_argv(platform.config, str(cable.target_endpoint), speed=options.speed,
-                              seed=platform.seed, mru=platform.mru.value),
+                              seed=platform.seed, mru=platform.mru.value, scenario=scenario),
                 log_dir=log_dir)))
         config = station_config(scenario, options, vehicle_port=vehicle_port, platform_links=links)
         if options.console:
             config = _with_console_login(config, log_dir, out)
+        vehicle_sends_to = vehicle_port
+        if any(f.link == "vehicle" for f in scenario.link_faults):
+            # The vehicle talks to the proxy, which passes its datagrams on to the station: "up" is
+            # the vehicle's telemetry to the ground, "down" the station's commands to it.
+            to_ground, from_ground = link_fault_specs(scenario, "vehicle")
+            proxy = await stack.enter_async_context(UdpFaultProxy(
+                target=f"udpout:127.0.0.1:{vehicle_port}", up=to_ground, down=from_ground,
+                seed="vehicle", clock=clock))
+            vehicle_sends_to = proxy.listen_endpoint.port
         flight = _Flight(scenario, hub, clock, stop, out, hold,
                          f"http://{config.console.bind_host}:{config.console.port}/")
         children.append(await stack.enter_async_context(child_process(
-            "vehicle", vehicle_argv(scenario, options.speed, vehicle_port), log_dir=log_dir)))
+            "vehicle", vehicle_argv(scenario, options.speed, vehicle_sends_to), log_dir=log_dir)))
         print(f"sitl: scenario {scenario.name} at {options.speed:g}x: vehicle on udp {vehicle_port}, "
               f"platforms {', '.join(f'{k} on {v}' for k, v in links.items())}", file=out, flush=True)
 

@@ -85,6 +85,67 @@ class StationSpec:
     landing: str | None = None
 
 
+class LinkDirection(enum.Enum):
+    TO_GROUND = "to_ground"
+    """Telemetry and sentences on their way to the ground station."""
+    FROM_GROUND = "from_ground"
+    """Commands and replies on their way to the vehicle or platform."""
+    BOTH = "both"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFault:
+    """What the fault proxy in the middle of one link does to it (``[[link_faults]]``).
+
+    ``link`` is ``"vehicle"`` or a platform's name; ``blackouts`` are ``[start_s, duration_s]``
+    pairs in simulated seconds from the start of the run, during which nothing gets through.
+    """
+
+    link: str
+    direction: LinkDirection = LinkDirection.BOTH
+    loss_probability: float = 0.0
+    bit_flip_probability: float = 0.0
+    """Per byte."""
+    duplicate_probability: float = 0.0
+    blackouts: tuple[tuple[float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("loss_probability", "bit_flip_probability", "duplicate_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InvalidValue(name, "a probability from 0 to 1", getattr(self, name))
+        for window in self.blackouts:
+            if len(window) != 2 or not (window[0] >= 0 and window[1] > 0):
+                raise InvalidValue("blackouts", "[start_s, duration_s] pairs, start >= 0 and duration > 0",
+                                   list(window))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamScript:
+    """How the scripted launch team departs from a nominal count (``[team]``)."""
+
+    no_go: tuple[str, ...] = ()
+    """Poll stations that answer no-go (in every round), so go for launch cannot be given."""
+    insist_on_go: bool = False
+    """The launch director asks for go for launch even while a station is no-go (it must be refused)."""
+    recycle_at_t_s: float | None = None
+    """Once the count passes this count time (e.g. -60), the director holds and recycles it..."""
+    recycle_to: str | None = None
+    """...to this recycle point of the countdown file (e.g. "T-2")."""
+    scrub_after_hold_s: float | None = None
+    """The director scrubs the count when an automatic hold has lasted this long (simulated s)."""
+    divert_at_t_s: float | None = None
+    """The launch director orders a divert to the alternate platform at this count time (in flight)."""
+    terminate_at_t_s: float | None = None
+    """Range safety arms and confirms flight termination at this count time."""
+
+    def __post_init__(self) -> None:
+        if (self.recycle_at_t_s is None) != (self.recycle_to is None):
+            raise InvalidValue("recycle_to", "recycle_at_t_s and recycle_to both set, or neither",
+                               self.recycle_to)
+        if self.scrub_after_hold_s is not None and not self.scrub_after_hold_s > 0:
+            raise InvalidValue("scrub_after_hold_s", "a number of seconds > 0", self.scrub_after_hold_s)
+
+
 @dataclass(frozen=True, slots=True)
 class Expectations:
     """What must have happened for the run to pass."""
@@ -102,6 +163,13 @@ class Expectations:
     """Alert keys that must have been raised (``criterion:...``, ``range:...``)."""
     no_holds: bool = False
     """No automatic hold may happen (a nominal count)."""
+    scrubbed: bool = False
+    """The count must end scrubbed (the run ends when it is), not with a flight."""
+    refused: tuple[str, ...] = ()
+    """Words each of which some refused request's reason must contain (e.g. "no-go")."""
+    bad_input_counted: tuple[str, ...] = ()
+    """Platforms whose feed must have counted (and skipped) bad input: lines lost to checksums,
+    framing or parsing, or motion values refused as implausible."""
 
     def __post_init__(self) -> None:
         for key, names in (("phases", self.phases), ("end_phase", self.end_phase)):
@@ -153,6 +221,11 @@ class Scenario:
     station: StationSpec
     expect: Expectations
     path: Path = field(default=Path("."))
+    link_faults: tuple[LinkFault, ...] = ()
+    team: TeamScript = field(default_factory=TeamScript)
+    simulator_faults: bool = False
+    """The file has a ``[faults]`` table for the simulator processes (``firmware-sim --faults``),
+    which read and check it themselves (docs/sitl.md, "Fault schedules")."""
 
     def platform(self, role: PlatformRole) -> PlatformSpec | None:
         return next((p for p in self.platforms if p.role is role), None)
@@ -182,11 +255,17 @@ def load_scenario(path: Path | str) -> Scenario:
     """
     path = Path(path)
     data = load_toml(path)
-    head = load_table(_Head, without(data, "vehicle", "platforms", "station", "expect"), path, "")
+    head = load_table(_Head, without(data, "vehicle", "platforms", "station", "expect", "faults",
+                                     "link_faults", "team"), path, "")
     vehicle = load_table(VehicleSpec, data.get("vehicle"), path, "vehicle")
     platforms = load_array(PlatformSpec, data, "platforms", path)
     station = load_table(StationSpec, data.get("station", {}), path, "station")
     expect = load_table(Expectations, data.get("expect", {}), path, "expect")
+    link_faults = load_array(LinkFault, data, "link_faults", path, required=False)
+    team = load_table(TeamScript, data.get("team", {}), path, "team")
+    faults = data.get("faults")
+    if faults is not None and not isinstance(faults, dict):
+        raise ConfigError(path, "faults", "a table with vehicle and platform arrays (docs/sitl.md)", faults)
     names = [p.name for p in platforms]
     sysids = [p.sysid for p in platforms]
     for i, platform in enumerate(platforms):
@@ -199,10 +278,19 @@ def load_scenario(path: Path | str) -> Scenario:
         if roles.count(role) != 1:
             raise ConfigError(path, "platforms", f"exactly one platform with role = {role.value!r}",
                               [r.value for r in roles])
+    for i, fault in enumerate(link_faults):
+        if fault.link != "vehicle" and fault.link not in names:
+            raise ConfigError(path, f"link_faults[{i}].link",
+                              "\"vehicle\" or a platform's name: " + ", ".join(names), fault.link)
+    for name in expect.bad_input_counted:
+        if name not in names:
+            raise ConfigError(path, "expect.bad_input_counted", "names of the platforms: " + ", ".join(names),
+                              name)
     if expect.landed_on is not None and expect.landed_on not in names:
         raise ConfigError(path, "expect.landed_on", "the name of one of the platforms: " + ", ".join(names),
                           expect.landed_on)
     return Scenario(
         name=head.name, description=head.description, speed=head.speed, time_limit_s=head.time_limit_s,
         vehicle=vehicle, platforms=platforms, station=station, expect=expect, path=path,
+        link_faults=link_faults, team=team, simulator_faults=faults is not None,
     )

@@ -7,18 +7,49 @@ engineer answers go; with every station go the director gives go for launch; aft
 recovery crew confirms the checklist steps that need a person. Each request is made once; the
 launch cores check the roles and the state exactly as for a person at the console.
 
+A scenario's ``[team]`` table (``TeamScript``) makes the team depart from that on purpose: stations
+that answer no-go, a director who asks for go regardless (to be refused), a recycle at a count
+time, a scrub after a long automatic hold, a divert or a flight termination at a count time.
+
 Knows nothing of time sources or of how the requests reach launch control.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from gcs.domain.roles import Role, User
-from gcs.launch.control import AnswerPoll, ConfirmRecoveryItem, GiveGoForLaunch, LaunchEvent, LaunchStatus
-from gcs.launch.countdown import CountState, HoldKind, ResumeCount, StartCount
+from gcs.launch.control import (
+    AnswerPoll,
+    ArmTermination,
+    ConfirmRecoveryItem,
+    ConfirmTermination,
+    GiveGoForLaunch,
+    LaunchEvent,
+    LaunchStatus,
+    OrderDivert,
+)
+from gcs.launch.countdown import (
+    CountState,
+    HoldCount,
+    HoldKind,
+    RecycleCount,
+    ResumeCount,
+    ScrubCount,
+    StartCount,
+)
 from gcs.launch.poll import PollState
 from gcs.launch.recovery import RecoveryState
+from gcs.sitl.scenario import TeamScript
+
+
+class _Step(enum.Enum):
+    """A two-step departure (hold then recycle; arm then confirm)."""
+
+    NOT_YET = "not yet"
+    STARTED = "started"
+    DONE = "done"
 
 
 def team_users() -> dict[Role, User]:
@@ -29,7 +60,12 @@ def team_users() -> dict[Role, User]:
 @dataclass
 class ScriptedTeam:
     users: dict[Role, User] = field(default_factory=team_users)
+    script: TeamScript = field(default_factory=TeamScript)
     _started: bool = False
+    _recycle: _Step = _Step.NOT_YET
+    _scrubbed: bool = False
+    _diverted: bool = False
+    _terminating: _Step = _Step.NOT_YET
     _answered: set[tuple[int, str]] = field(default_factory=set)
     _go_given_rounds: set[int] = field(default_factory=set)
     _confirmed: set[str] = field(default_factory=set)
@@ -37,8 +73,10 @@ class ScriptedTeam:
     _last_poll_state: PollState | None = None
 
     def decide(self, status: LaunchStatus) -> list[LaunchEvent]:
+        """The requests the team makes on seeing ``status`` (each one once)."""
         out: list[LaunchEvent] = []
         director = self.users[Role.LAUNCH_DIRECTOR]
+        self._departures(status, out)
         if not self._started and status.countdown.state is CountState.IDLE and status.criteria_gate.go:
             # A director picks up the count with every commit criterion green, not before.
             self._started = True
@@ -60,10 +98,14 @@ class ScriptedTeam:
                 key = (poll.round, row.station.name)
                 if row.answer is None and key not in self._answered:
                     self._answered.add(key)
-                    out.append(AnswerPoll(self.users[row.station.role], row.station.name, True))
-            all_go = all(row.answer is not None and row.answer.go for row in poll.rows)
+                    go = row.station.name not in self.script.no_go
+                    out.append(AnswerPoll(self.users[row.station.role], row.station.name, go,
+                                          "" if go else "no-go by the scenario's script"))
+            answered = all(row.answer is not None for row in poll.rows)
+            all_go = answered and all(row.answer is not None and row.answer.go for row in poll.rows)
             counting = status.countdown.state in (CountState.COUNTING, CountState.HOLDING)
-            if all_go and counting and poll.round not in self._go_given_rounds:
+            asks = all_go or (answered and self.script.insist_on_go)
+            if asks and counting and poll.round not in self._go_given_rounds:
                 self._go_given_rounds.add(poll.round)
                 out.append(GiveGoForLaunch(director))
         if status.recovery_state is RecoveryState.OPEN:
@@ -75,3 +117,35 @@ class ScriptedTeam:
                     self._confirmed.add(name)
                     out.append(ConfirmRecoveryItem(self.users[role], name))
         return out
+
+    def _departures(self, status: LaunchStatus, out: list[LaunchEvent]) -> None:
+        """What the scenario's script asks of the team beyond a nominal count."""
+        script, count = self.script, status.countdown
+        director = self.users[Role.LAUNCH_DIRECTOR]
+        t_s = count.t_count_s
+        if script.recycle_at_t_s is not None and script.recycle_to is not None:
+            due = count.state is CountState.COUNTING and t_s >= script.recycle_at_t_s
+            if self._recycle is _Step.NOT_YET and due:
+                self._recycle = _Step.STARTED
+                out.append(HoldCount(director, f"scripted recycle to {script.recycle_to}"))
+            elif self._recycle is _Step.STARTED and count.state is CountState.HOLDING:
+                self._recycle = _Step.DONE
+                out.append(RecycleCount(director, script.recycle_to))
+        hold = count.hold
+        if (script.scrub_after_hold_s is not None and not self._scrubbed and count.state is CountState.HOLDING
+                and hold is not None and hold.kind is HoldKind.AUTOMATIC
+                and count.hold_elapsed_s >= script.scrub_after_hold_s):
+            self._scrubbed = True
+            out.append(ScrubCount(director, f"held {count.hold_elapsed_s:.0f} s on: {hold.reason}"))
+        if script.divert_at_t_s is not None and not self._diverted and count.lifted_off \
+                and t_s >= script.divert_at_t_s:
+            self._diverted = True
+            out.append(OrderDivert(director))
+        safety = self.users[Role.RANGE_SAFETY]
+        if script.terminate_at_t_s is not None and count.lifted_off and t_s >= script.terminate_at_t_s:
+            if self._terminating is _Step.NOT_YET:
+                self._terminating = _Step.STARTED
+                out.append(ArmTermination(safety))
+            elif self._terminating is _Step.STARTED:
+                self._terminating = _Step.DONE
+                out.append(ConfirmTermination(safety))

@@ -18,7 +18,8 @@ from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import DeckState
 from gcs.domain.vehicle import VehicleState
 from gcs.launch.control import LaunchStatus
-from gcs.launch.countdown import HoldKind
+from gcs.launch.countdown import CountState, HoldKind
+from gcs.links.sea_platform_values import PlatformFeedHealth
 from gcs.sitl.scenario import Expectations
 
 _TOUCHDOWN_TEXT = re.compile(
@@ -64,6 +65,11 @@ class Observations:
     """Descent rate at touchdown: the vehicle's own report, else the last state before TOUCHDOWN."""
     touchdown_platform: str | None = None
     touchdown_miss_m: float | None = None
+    refusals: list[str] = field(default_factory=list)
+    """Reasons launch control gave for refusing the team's requests."""
+    scrubbed: bool = False
+    bad_input: dict[str, int] = field(default_factory=dict)
+    """Per platform: input its feed counted and skipped (lines lost, implausible motion)."""
 
     @property
     def phase(self) -> FlightPhase | None:
@@ -95,7 +101,19 @@ class Observations:
         if math.isfinite(deck.latitude_deg) and math.isfinite(deck.longitude_deg):
             self.decks[deck.platform] = deck  # a deck with no position fix yet is nowhere
 
+    def feed_health(self, health: PlatformFeedHealth) -> None:
+        c = health.counters
+        lost = (c.checksum_errors + c.over_long + c.truncated + c.malformed
+                + sum(c.parse_failures.values()))
+        implausible = sum(n for reason, n in health.ignored.items() if "implausible" in reason)
+        self.bad_input[health.platform] = lost + implausible
+
+    def refused(self, reason: str) -> None:
+        self.refusals.append(reason)
+
     def launch_status(self, status: LaunchStatus) -> None:
+        if status.countdown.state is CountState.SCRUBBED:
+            self.scrubbed = True
         hold = status.countdown.hold
         if hold is not None and hold.kind is HoldKind.AUTOMATIC and (
             not self.automatic_holds or self.automatic_holds[-1] != hold.reason
@@ -162,6 +180,16 @@ def judge(expect: Expectations, seen: Observations, *, timed_out: bool) -> Verdi
     if expect.no_holds:
         checks.append(Check("no automatic hold", not seen.automatic_holds,
                             "none" if not seen.automatic_holds else "; ".join(seen.automatic_holds)))
+    if expect.scrubbed or seen.scrubbed:
+        checks.append(Check("scrubbed", seen.scrubbed == expect.scrubbed,
+                            "the count was scrubbed" if seen.scrubbed else "the count was not scrubbed"))
+    for name in expect.bad_input_counted:
+        count = seen.bad_input.get(name, 0)
+        checks.append(Check(f"bad input counted on {name}", count > 0,
+                            f"{count} lines or values counted and skipped"))
+    for words in expect.refused:
+        hit = next((r for r in seen.refusals if words in r), None)
+        checks.append(Check(f"refused '{words}'", hit is not None, hit or f"refusals seen: {seen.refusals}"))
     for key in expect.alerts:
         checks.append(Check(f"alert {key}", key in seen.alert_keys,
                             "raised" if key in seen.alert_keys else f"raised: {sorted(seen.alert_keys)}"))

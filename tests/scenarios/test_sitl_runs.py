@@ -29,18 +29,24 @@ pytestmark = pytest.mark.slow
 
 
 async def _sitl(tmp_path: Path, *args: str, timeout_s: float) -> tuple[int, str, dict[str, Any]]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gcs", "sitl", "--headless", "--out", str(tmp_path), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        output, _ = await within(process.communicate(), timeout_s=timeout_s, what="gcs sitl to finish")
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    text = output.decode(errors="replace")
+    # Output to a file, so a run that does not finish still shows what it printed (the station
+    # prints its tasks when it does not close).
+    log = tmp_path / "gcs-sitl.out"
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gcs", "sitl", "--headless", "--out", str(tmp_path), *args,
+            stdout=sink, stderr=asyncio.subprocess.STDOUT, cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            await within(process.wait(), timeout_s=timeout_s, what="gcs sitl to finish")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; its output:\n{log.read_text(errors='replace')[-6000:]}") from None
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    text = log.read_text(errors="replace")
     verdicts = sorted(tmp_path.glob("*/verdict.json"))
     verdict = json.loads(verdicts[-1].read_text()) if verdicts else {}
     return process.returncode or 0, text, verdict
@@ -53,6 +59,46 @@ async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) 
     assert verdict["phases"][-1] == "safe"
     assert {"ignition", "ascent", "landing_burn", "touchdown"} <= set(verdict["phases"])
     assert "PASSED" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "must_see"),
+    [
+        # engine out 20 s after liftoff: the flight computer aborts, splashes down, safes itself
+        ("engine-out", ["abort", "safe"]),
+        # the barge's sea rises in the count: automatic hold naming the deck rule, then a scrub
+        ("high-sea", []),
+        # 20 s of vehicle link blackout in flight: the vehicle lands, the ground sees it again
+        ("link-loss", ["landing_burn", "touchdown", "safe"]),
+        # bit flips and lost chunks on both NMEA lines: counted, skipped, a nominal landing
+        ("corrupt-serial", ["landing_burn", "touchdown", "safe"]),
+    ],
+)
+async def test_each_fault_scenario_meets_its_expectations(
+    tmp_path: Path, name: str, must_see: list[str]
+) -> None:
+    code, output, verdict = await _sitl(tmp_path, "--scenario", name, timeout_s=600)
+    assert code == 0, f"{output}\nsession kept in {tmp_path}"
+    assert verdict["passed"] is True
+    assert all(check["ok"] for check in verdict["checks"])
+    phases = verdict["phases"]
+    for phase in must_see:
+        assert phase in phases, phases
+    if name == "high-sea":
+        assert any("landing deck" in hold for hold in verdict["automatic_holds"]), verdict
+        assert "ignition" not in phases
+        assert any(c["name"] == "scrubbed" and c["ok"] for c in verdict["checks"])
+    if name == "engine-out":
+        assert "landing_burn" not in phases
+    if name == "link-loss":
+        sessions = [d for d in tmp_path.iterdir() if (d / "journal.jsonl").exists()]
+        events = [json.loads(line) for line in (sessions[0] / "journal.jsonl").read_text().splitlines()]
+        links = [e["payload"].get("event") for e in events if e["kind"] == "link_event"]
+        assert "lost" in links, links
+        assert "recovered" in links, links
+    if name == "corrupt-serial":
+        counted = [c for c in verdict["checks"] if c["name"].startswith("bad input counted")]
+        assert len(counted) == 2, verdict["checks"]
 
 
 async def test_a_scenario_that_cannot_be_met_fails_and_says_why(tmp_path: Path) -> None:

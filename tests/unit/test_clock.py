@@ -100,3 +100,30 @@ async def test_follower_clock_sleepers_wake_when_the_simulator_reports() -> None
     assert not sleeper.done()
     clock.observe(6.0)
     await asyncio.wait_for(sleeper, 1.0)
+
+
+async def test_a_follower_sleeper_cancelled_while_reports_pour_in_ends() -> None:
+    """The station's shutdown cancels sleepers while the simulator reports its time ~100 times a
+    second; a cancellation lost in that race left a SITL run hanging after its end (Python 3.11's
+    wait_for swallows one that comes as its future completes)."""
+    clock = FollowerClock(1.0, release_after_wall_s=60.0)
+    sleepers = [asyncio.create_task(clock.sleep(1000.0)) for _ in range(50)]
+    reported = 0
+
+    async def report() -> None:
+        nonlocal reported
+        while True:
+            reported += 1
+            clock.observe(reported * 0.001)
+            await asyncio.sleep(0)
+
+    reporter = asyncio.create_task(report())
+    for round_ in range(50):
+        await asyncio.sleep(0)
+        sleepers[round_].cancel()
+    try:
+        for sleeper in sleepers:
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(sleeper, 5.0)
+    finally:
+        reporter.cancel()

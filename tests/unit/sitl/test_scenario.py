@@ -28,7 +28,7 @@ def test_every_shipped_scenario_loads_and_names_files_that_exist(path: Path) -> 
 def test_a_scenario_is_found_by_name_or_path() -> None:
     assert find_scenario("hop", SCENARIOS) == SCENARIOS / "hop.toml"
     assert find_scenario(str(SCENARIOS / "cargo.toml"), SCENARIOS) == SCENARIOS / "cargo.toml"
-    with pytest.raises(ConfigError, match="cargo, .*hop") as info:
+    with pytest.raises(ConfigError, match=r"cargo, .*hop") as info:
         find_scenario("nope", SCENARIOS)
     assert "a scenario name" in info.value.expected
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gcs.launch.actions import CommandVehicle, Refused, VehicleCommand
 from gcs.launch.control import AnswerPoll, GiveGoForLaunch, LaunchControl
-from gcs.launch.countdown import StartCount, Tick
+from gcs.launch.countdown import HoldCount, RecycleCount, StartCount, Tick
+from gcs.sitl.scenario import TeamScript
 from gcs.sitl.team import ScriptedTeam
 from tests.unit.launch.test_control import World, quick_setup
 
@@ -33,3 +34,41 @@ def test_the_team_takes_a_nominal_count_to_the_handoff_with_one_request_each() -
     answered = [r.station for r in requests if isinstance(r, AnswerPoll)]
     assert sorted(answered) == sorted(stations)  # each station once, by a user of its role
     assert sum(isinstance(r, GiveGoForLaunch) for r in requests) == 1
+
+
+def _run(team: ScriptedTeam, seconds: int) -> tuple[LaunchControl, list[object], list[object]]:
+    control = LaunchControl(quick_setup())
+    world = World()
+    requests: list[object] = []
+    actions: list[object] = []
+    t_s = 1_800_000_000.0
+    for _ in range(seconds):
+        for event in world.inputs(t_s):
+            actions += control.handle(event, t_s)
+        actions += control.handle(Tick(), t_s)
+        for request in team.decide(control.status(t_s)):
+            requests.append(request)
+            actions += control.handle(request, t_s)
+        t_s += 1.0
+    return control, requests, actions
+
+
+def test_a_scripted_no_go_station_blocks_go_and_an_insisting_director_is_refused() -> None:
+    _, requests, actions = _run(ScriptedTeam(script=TeamScript(no_go=("weather",), insist_on_go=True)),
+                                      400)
+    no_go = [r for r in requests if isinstance(r, AnswerPoll) and not r.go]
+    assert [r.station for r in no_go] == ["weather"]
+    assert no_go[0].reason  # a no-go needs a reason
+    assert any(isinstance(r, GiveGoForLaunch) for r in requests)
+    assert any(isinstance(a, Refused) and a.request == "go for launch" for a in actions), actions
+    assert not [a for a in actions if isinstance(a, CommandVehicle)
+                and a.command is VehicleCommand.START_TERMINAL_COUNT]
+
+
+def test_a_scripted_recycle_holds_first_then_recycles_once() -> None:
+    _, requests, _ = _run(ScriptedTeam(script=TeamScript(recycle_at_t_s=-100.0, recycle_to="T-2")), 400)
+    holds = [r for r in requests if isinstance(r, HoldCount)]
+    recycles = [r for r in requests if isinstance(r, RecycleCount)]
+    assert len(holds) == 1
+    assert [r.point for r in recycles] == ["T-2"]
+    assert requests.index(holds[0]) < requests.index(recycles[0])

@@ -85,11 +85,12 @@ async def test_the_launch_director_starts_a_count_that_every_console_watches(
 
     for page in (director, viewer):
         # Counting, until a commit criterion without data (the barge's 10-minute maxima need
-        # their ten minutes) holds the count automatically a few seconds in.
+        # their ten minutes) holds the count automatically, a few seconds in or, on a busy
+        # machine where a value goes stale at once, within the first second: the count moved.
         await expect(page.get_by_test_id("countdown-state")).to_have_text(re.compile(r"^(COUNTING|HOLD\b)"))
         clock = page.get_by_test_id("countdown-clock")
-        await expect(clock).not_to_have_text("T-00:03:00")
-        await expect(clock).to_have_text(re.compile(r"^T-00:0[0-2]:\d\d$"))
+        await expect(clock).not_to_have_attribute("data-t-count-s", "-180.0")
+        await expect(clock).to_have_text(re.compile(r"^T-00:0[0-3]:\d\d$"))
     # Telemetry moves too: the landing barge's deck pitch, from the real platform process.
     pitch = viewer.get_by_test_id("deck-pitch-now-value")
     await expect(viewer.get_by_test_id("deck-pitch-now")).to_have_attribute("data-fresh", "live")

@@ -75,6 +75,13 @@ async def test_gcs_run_records_vehicle_and_platform_and_stops_cleanly(tmp_path: 
                         break
                     except AssertionError:
                         assert attempt < 29, output
+                # Launch control judges the criteria: with no deck maxima yet, a landing-platform
+                # rule goes no-go once its persistence has passed, and the journal says so.
+                def violated() -> bool:
+                    journals = list(tmp_path.glob("*/journal.jsonl"))
+                    return bool(journals) and '"criterion_violated"' in journals[0].read_text()
+
+                await wait_until(violated, timeout_s=30, what="a criterion_violated entry in the journal")
                 assert await _stop(gcs) == 0
                 await within(reader, timeout_s=10, what="gcs output to end")
         finally:

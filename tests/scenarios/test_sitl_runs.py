@@ -21,6 +21,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.integration.bridge._mqtt import retained_when
+from tests.support.mosquitto import running_mosquitto
 from tests.support.waits import within
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,12 +55,26 @@ async def _sitl(tmp_path: Path, *args: str, timeout_s: float) -> tuple[int, str,
 
 
 async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) -> None:
-    code, output, verdict = await _sitl(tmp_path, "--scenario", "hop", timeout_s=600)
-    assert code == 0, f"{output}\nsession kept in {tmp_path}"
-    assert verdict["passed"] is True
-    assert verdict["phases"][-1] == "safe"
-    assert {"ignition", "ascent", "landing_burn", "touchdown"} <= set(verdict["phases"])
-    assert "PASSED" in output
+    """The nominal hop, with its telemetry fanned out to a real Mosquitto (``--mqtt``) on the way."""
+    prefix = "sitl/hop"
+    async with running_mosquitto() as broker:
+        code, output, verdict = await _sitl(tmp_path, "--scenario", "hop", "--mqtt", f"{broker.url}/{prefix}",
+                                            timeout_s=600)
+        assert code == 0, f"{output}\nsession kept in {tmp_path}"
+        assert verdict["passed"] is True
+        assert verdict["phases"][-1] == "safe"
+        assert {"ignition", "ascent", "landing_burn", "touchdown"} <= set(verdict["phases"])
+        assert "PASSED" in output
+        # What a late subscriber at another site finds: the count as it ended, the vehicle's last
+        # heartbeat, and the station gone offline.
+        found = await retained_when(
+            broker, f"{prefix}/#",
+            lambda r: all(t in r for t in (f"{prefix}/countdown", f"{prefix}/vehicle/1/heartbeat",
+                                            f"{prefix}/gcs/status")),
+            timeout_s=10, what="the retained countdown, heartbeat and station status")
+    assert found[f"{prefix}/gcs/status"].payload == b"offline"
+    countdown = json.loads(found[f"{prefix}/countdown"].payload)
+    assert "liftoff" in json.dumps(countdown), countdown
 
 
 @pytest.mark.parametrize(

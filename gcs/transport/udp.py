@@ -11,7 +11,9 @@ report such errors to it: a listener stays up until it is closed.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import socket
 from collections import deque
 from typing import Any
 
@@ -19,6 +21,11 @@ from gcs.errors import LinkDownError
 from gcs.transport.endpoint import Endpoint, EndpointKind
 
 INBOX_LIMIT_DATAGRAMS = 4096
+RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+"""Asked of the kernel for each socket (it grants at most net.core.rmem_max). The default 208 KiB
+holds only about 270 small datagrams, as the kernel counts them: a telemetry burst while the event
+loop is busy for a fifth of a second (a GC pause, a slow consumer, accelerated SITL) overflowed it
+and the frames were lost before the codec ever saw them."""
 """Datagrams held for a slow reader before new ones are dropped (the kernel would drop them too)."""
 
 _Address = tuple[Any, ...]
@@ -54,6 +61,7 @@ class UdpStream:
                 transport, inbox = await loop.create_datagram_endpoint(_Inbox, remote_addr=address)
         except OSError as exc:
             raise LinkDownError(f"{endpoint}: cannot open UDP socket: {exc}") from exc
+        _enlarge_receive_buffer(transport)
         return cls(endpoint, transport, inbox)
 
     @property
@@ -143,3 +151,11 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED:
         return "nothing listens at the target (ICMP port unreachable)"
     return f"socket error: {exc}"
+
+
+def _enlarge_receive_buffer(transport: asyncio.DatagramTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):  # a smaller buffer still works, as before
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)

@@ -148,7 +148,11 @@ def _vehicle_options(args: argparse.Namespace) -> VehicleOptions:
         coast_tick_s=_coast_tick(getattr(args, "coast_tick_s", 0.0)),
         faults=getattr(args, "faults", None),
         endpoint=EndpointSettings(
-            system_id=getattr(args, "sysid", 1), telemetry_hz=getattr(args, "telemetry_hz", 4.0)
+            system_id=getattr(args, "sysid", 1), telemetry_hz=getattr(args, "telemetry_hz", 4.0),
+            # The endpoint's clock is simulated, but the ground answers over a real link in wall
+            # time: at 50x a 1 s timeout left 20 ms for each mission item's round trip, and a busy
+            # machine had uploads cancelled. One wall second, whatever the speed.
+            mission_timeout_s=max(1.0, getattr(args, "speed", 1.0)),
         ),
     )
 

@@ -168,7 +168,12 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
     )
     return dataclasses.replace(
         base,
-        vehicle=dataclasses.replace(base.vehicle, connection=f"udpin:127.0.0.1:{vehicle_port}"),
+        # Transfers wait on the station's clock, which follows the simulation, but their round
+        # trips take wall time: their timeouts stay the configured wall seconds at any speed.
+        vehicle=dataclasses.replace(
+            base.vehicle, connection=f"udpin:127.0.0.1:{vehicle_port}",
+            mission_timeout_s=base.vehicle.mission_timeout_s * max(1.0, options.speed),
+            param_timeout_s=base.vehicle.param_timeout_s * max(1.0, options.speed)),
         platforms=platforms,
         recorder=dataclasses.replace(base.recorder, out_dir=str(options.out_dir)),
         console=dataclasses.replace(base.console, enabled=options.console, port=options.console_port),

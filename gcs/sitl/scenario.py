@@ -130,13 +130,16 @@ class TeamScript:
     recycle_at_t_s: float | None = None
     """Once the count passes this count time (e.g. -60), the director holds and recycles it..."""
     recycle_to: str | None = None
-    """...to this recycle point of the countdown file (e.g. "T-2")."""
+    """...to this recycle point of the countdown file (e.g. "T-2"), and picks the count up again there."""
     scrub_after_hold_s: float | None = None
     """The director scrubs the count when an automatic hold has lasted this long (simulated s)."""
     divert_at_t_s: float | None = None
     """The launch director orders a divert to the alternate platform at this count time (in flight)."""
     terminate_at_t_s: float | None = None
     """Range safety arms and confirms flight termination at this count time."""
+    terminate_on_recommendation: bool = False
+    """Range safety arms and confirms flight termination once range safety recommends it (IIP out of
+    the corridor, a destruct line crossed, data lost)."""
 
     def __post_init__(self) -> None:
         if (self.recycle_at_t_s is None) != (self.recycle_to is None):

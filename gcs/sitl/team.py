@@ -9,7 +9,9 @@ launch cores check the roles and the state exactly as for a person at the consol
 
 A scenario's ``[team]`` table (``TeamScript``) makes the team depart from that on purpose: stations
 that answer no-go, a director who asks for go regardless (to be refused), a recycle at a count
-time, a scrub after a long automatic hold, a divert or a flight termination at a count time.
+time (then the count is picked up again from the recycle point), a scrub after a long automatic
+hold, a divert or a flight termination at a count time, or a range safety officer who terminates
+as soon as range safety recommends it.
 
 Knows nothing of time sources or of how the requests reach launch control.
 """
@@ -45,10 +47,12 @@ from gcs.sitl.scenario import TeamScript
 
 
 class _Step(enum.Enum):
-    """A two-step departure (hold then recycle; arm then confirm)."""
+    """A departure in steps (hold, recycle, resume; arm then confirm)."""
 
     NOT_YET = "not yet"
     STARTED = "started"
+    RECYCLED = "recycled"
+    """The count stands at the recycle point; the director picks it up once the criteria are go."""
     DONE = "done"
 
 
@@ -105,7 +109,9 @@ class ScriptedTeam:
             all_go = answered and all(row.answer is not None and row.answer.go for row in poll.rows)
             counting = status.countdown.state in (CountState.COUNTING, CountState.HOLDING)
             asks = all_go or (answered and self.script.insist_on_go)
-            if asks and counting and poll.round not in self._go_given_rounds:
+            # Not for a round that the director's own recycle is about to close.
+            recycling = self._recycle in (_Step.STARTED, _Step.RECYCLED)
+            if asks and counting and not recycling and poll.round not in self._go_given_rounds:
                 self._go_given_rounds.add(poll.round)
                 out.append(GiveGoForLaunch(director))
         if status.recovery_state is RecoveryState.OPEN:
@@ -129,8 +135,14 @@ class ScriptedTeam:
                 self._recycle = _Step.STARTED
                 out.append(HoldCount(director, f"scripted recycle to {script.recycle_to}"))
             elif self._recycle is _Step.STARTED and count.state is CountState.HOLDING:
-                self._recycle = _Step.DONE
+                self._recycle = _Step.RECYCLED
                 out.append(RecycleCount(director, script.recycle_to))
+            elif (self._recycle is _Step.RECYCLED and count.state is CountState.HOLDING
+                  and count.hold is not None and count.hold.kind is HoldKind.RECYCLE
+                  and status.criteria_gate.go):
+                # A recycle is there to count again: from the point, through a new poll round.
+                self._recycle = _Step.DONE
+                out.append(ResumeCount(director))
         hold = count.hold
         if (script.scrub_after_hold_s is not None and not self._scrubbed and count.state is CountState.HOLDING
                 and hold is not None and hold.kind is HoldKind.AUTOMATIC
@@ -142,7 +154,9 @@ class ScriptedTeam:
             self._diverted = True
             out.append(OrderDivert(director))
         safety = self.users[Role.RANGE_SAFETY]
-        if script.terminate_at_t_s is not None and count.lifted_off and t_s >= script.terminate_at_t_s:
+        at_time = script.terminate_at_t_s is not None and count.lifted_off and t_s >= script.terminate_at_t_s
+        recommended = script.terminate_on_recommendation and status.range.termination_recommended is not None
+        if at_time or recommended:
             if self._terminating is _Step.NOT_YET:
                 self._terminating = _Step.STARTED
                 out.append(ArmTermination(safety))

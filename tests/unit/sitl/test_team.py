@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from gcs.domain.roles import Role
 from gcs.launch.actions import CommandVehicle, Refused, VehicleCommand
-from gcs.launch.control import AnswerPoll, GiveGoForLaunch, LaunchControl
-from gcs.launch.countdown import HoldCount, RecycleCount, StartCount, Tick
+from gcs.launch.control import (
+    AnswerPoll,
+    ArmTermination,
+    ConfirmTermination,
+    GiveGoForLaunch,
+    LaunchControl,
+    LaunchStatus,
+)
+from gcs.launch.countdown import HoldCount, RecycleCount, ResumeCount, StartCount, Tick
+from gcs.launch.poll import GoForLaunchGiven
 from gcs.sitl.scenario import TeamScript
 from gcs.sitl.team import ScriptedTeam
 from tests.unit.launch.test_control import World, quick_setup
@@ -72,3 +83,42 @@ def test_a_scripted_recycle_holds_first_then_recycles_once() -> None:
     assert len(holds) == 1
     assert [r.point for r in recycles] == ["T-2"]
     assert requests.index(holds[0]) < requests.index(recycles[0])
+
+
+def test_after_a_scripted_recycle_the_director_counts_again_through_a_new_poll_round() -> None:
+    _, requests, actions = _run(
+        ScriptedTeam(script=TeamScript(recycle_at_t_s=-100.0, recycle_to="T-2")), 600)
+    recycle = next(i for i, r in enumerate(requests) if isinstance(r, RecycleCount))
+    resumes = [r for r in requests[recycle:] if isinstance(r, ResumeCount)]
+    assert len(resumes) == 1
+    assert [a.round for a in actions if isinstance(a, GoForLaunchGiven)] == [1, 2]
+    handoffs = [a for a in actions if isinstance(a, CommandVehicle)
+                and a.command is VehicleCommand.START_TERMINAL_COUNT]
+    assert len(handoffs) == 1
+    assert not [a for a in actions if isinstance(a, Refused)]
+
+
+def _recommending(status: LaunchStatus, why: str | None) -> LaunchStatus:
+    return dataclasses.replace(status, range=dataclasses.replace(status.range, termination_recommended=why))
+
+
+def test_range_safety_terminates_in_two_steps_once_termination_is_recommended_if_scripted_to() -> None:
+    status = LaunchControl(quick_setup()).status(1_800_000_000.0)
+    team = ScriptedTeam(script=TeamScript(terminate_on_recommendation=True))
+    assert not [r for r in team.decide(status) if isinstance(r, ArmTermination | ConfirmTermination)]
+    recommended = _recommending(status, "flight termination recommended: IIP outside the corridor")
+    first, second, third = (team.decide(recommended) for _ in range(3))
+    assert [type(r) for r in first] == [ArmTermination]
+    assert [type(r) for r in second] == [ConfirmTermination]
+    assert third == []
+    rso = team.users[Role.RANGE_SAFETY]
+    users = [r.user for r in (*first, *second) if isinstance(r, ArmTermination | ConfirmTermination)]
+    assert users == [rso, rso]
+
+
+def test_an_unscripted_range_safety_officer_does_not_terminate_on_a_recommendation() -> None:
+    status = LaunchControl(quick_setup()).status(1_800_000_000.0)
+    team = ScriptedTeam()
+    recommended = _recommending(status, "flight termination recommended: IIP outside the corridor")
+    assert not [r for _ in range(3) for r in team.decide(recommended)
+                if isinstance(r, ArmTermination | ConfirmTermination)]

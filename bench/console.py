@@ -63,6 +63,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gcs.sitl.children import stop_process
+
 REPO = Path(__file__).resolve().parent.parent
 STATE_KEY = "vehicle/1/state"
 GOAL_MEDIAN_MS = 20.0
@@ -277,20 +279,7 @@ async def child(name: str, args: Sequence[str], folder: Path) -> AsyncIterator[C
     try:
         yield Child(name, process, stderr_path)
     finally:
-        await _stop(process)
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), 15)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+        await stop_process(process, grace_s=15.0)
 
 
 # --- CPU of the processes involved ---------------------------------------------------------------

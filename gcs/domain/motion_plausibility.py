@@ -44,7 +44,9 @@ class MotionSpikeGate:
         self._limits = {"pitch": max_angular_rate_dps, "roll": max_angular_rate_dps,
                         "heave": max_heave_rate_mps}
         self._accept_after = accept_after
-        self._last: tuple[float, dict[str, float]] | None = None
+        self._last_t_s: float | None = None
+        self._last: dict[str, float] = {}
+        """The latest accepted value of each axis (an axis a sentence lacks keeps its last)."""
         self._refused_in_a_row = 0
 
     def check(self, t_s: float, pitch_deg: float | None, roll_deg: float | None,
@@ -52,16 +54,14 @@ class MotionSpikeGate:
         """None if the sample is plausible (it becomes the reference); else why it is not."""
         values = {k: v for k, v in (("pitch", pitch_deg), ("roll", roll_deg), ("heave", heave_m))
                   if v is not None}
-        if self._last is not None and self._refused_in_a_row + 1 < self._accept_after:
-            last_t_s, last = self._last
-            dt_s = max(t_s - last_t_s, self._min_dt_s)
+        if self._last_t_s is not None and self._refused_in_a_row + 1 < self._accept_after:
+            dt_s = max(t_s - self._last_t_s, self._min_dt_s)
             for axis, value in values.items():
-                before = last.get(axis)
+                before = self._last.get(axis)
                 if before is not None and abs(value - before) > self._limits[axis] * dt_s:
                     self._refused_in_a_row += 1
                     return Jump(axis, before, value, dt_s)
-        merged = dict(self._last[1]) if self._last is not None else {}
-        merged.update(values)
-        self._last = (t_s, merged)
+        self._last_t_s = t_s
+        self._last.update(values)
         self._refused_in_a_row = 0
         return None

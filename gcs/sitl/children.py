@@ -86,16 +86,17 @@ async def child_process(name: str, argv: Sequence[str], *, log_dir: Path, cwd: P
     try:
         yield child
     finally:
-        await _stop(process)
+        await stop_process(process)
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
+async def stop_process(process: asyncio.subprocess.Process, grace_s: float = STOP_GRACE_S) -> None:
+    """SIGTERM, then SIGKILL after ``grace_s``; never returns with the child alive (also when cancelled)."""
     if process.returncode is not None:
         return
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGTERM)
     try:
-        await asyncio.wait_for(asyncio.shield(process.wait()), STOP_GRACE_S)
+        await asyncio.wait_for(asyncio.shield(process.wait()), grace_s)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()

@@ -69,6 +69,12 @@ class UdpStream:
         return str(self._endpoint)
 
     @property
+    def receive_buffer_bytes(self) -> int:
+        """The socket's receive buffer as the kernel reports it (twice what it grants for data)."""
+        sock = self._transport.get_extra_info("socket")
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)) if sock is not None else 0
+
+    @property
     def endpoint(self) -> Endpoint:
         return self._endpoint
 

@@ -21,32 +21,6 @@ from gcs.sitl.team import ScriptedTeam
 from tests.unit.launch.test_control import World, quick_setup
 
 
-def test_the_team_takes_a_nominal_count_to_the_handoff_with_one_request_each() -> None:
-    control = LaunchControl(quick_setup())
-    world = World()
-    team = ScriptedTeam()
-    requests: list[object] = []
-    actions = []
-    t_s = 1_800_000_000.0
-    for _ in range(400):
-        for event in world.inputs(t_s):
-            actions += control.handle(event, t_s)
-        actions += control.handle(Tick(), t_s)
-        for request in team.decide(control.status(t_s)):
-            requests.append(request)
-            actions += control.handle(request, t_s)
-        t_s += 1.0
-    handoffs = [a for a in actions if isinstance(a, CommandVehicle)
-                and a.command is VehicleCommand.START_TERMINAL_COUNT]
-    assert len(handoffs) == 1
-    assert not [a for a in actions if isinstance(a, Refused)]
-    assert sum(isinstance(r, StartCount) for r in requests) == 1
-    stations = {row.station.name for row in control.status(t_s).poll.rows}
-    answered = [r.station for r in requests if isinstance(r, AnswerPoll)]
-    assert sorted(answered) == sorted(stations)  # each station once, by a user of its role
-    assert sum(isinstance(r, GiveGoForLaunch) for r in requests) == 1
-
-
 def _run(team: ScriptedTeam, seconds: int) -> tuple[LaunchControl, list[object], list[object]]:
     control = LaunchControl(quick_setup())
     world = World()
@@ -62,6 +36,19 @@ def _run(team: ScriptedTeam, seconds: int) -> tuple[LaunchControl, list[object],
             actions += control.handle(request, t_s)
         t_s += 1.0
     return control, requests, actions
+
+
+def test_the_team_takes_a_nominal_count_to_the_handoff_with_one_request_each() -> None:
+    control, requests, actions = _run(ScriptedTeam(), 400)
+    handoffs = [a for a in actions if isinstance(a, CommandVehicle)
+                and a.command is VehicleCommand.START_TERMINAL_COUNT]
+    assert len(handoffs) == 1
+    assert not [a for a in actions if isinstance(a, Refused)]
+    assert sum(isinstance(r, StartCount) for r in requests) == 1
+    stations = {row.station.name for row in control.status(1_800_000_400.0).poll.rows}
+    answered = [r.station for r in requests if isinstance(r, AnswerPoll)]
+    assert sorted(answered) == sorted(stations)  # each station once, by a user of its role
+    assert sum(isinstance(r, GiveGoForLaunch) for r in requests) == 1
 
 
 def test_a_scripted_no_go_station_blocks_go_and_an_insisting_director_is_refused() -> None:

@@ -48,6 +48,7 @@ from gcs.launch.countdown import (
     ScrubCount,
     StartCount,
     Tick,
+    VehicleCommandFailed,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -169,6 +170,7 @@ LaunchEvent = (
     | ConfirmRecoveryItem
     | ArmVehicle
     | AbortVehicle
+    | VehicleCommandFailed
     | VehicleState
     | DeckState
     | TelemetrySamples
@@ -291,6 +293,8 @@ class LaunchControl:
         match event:
             case StartCount() | HoldCount() | ResumeCount() | RecycleCount() | ScrubCount():
                 out += self.countdown.handle(event, now_s, self.gates())
+            case VehicleCommandFailed():
+                out += self.countdown.handle(event, now_s, self.gates())
             case OpenPoll():
                 out += self.poll.open(now_s, event.user)
             case AnswerPoll():
@@ -332,17 +336,33 @@ class LaunchControl:
             return [refused]
         phase = self.phase
         if phase is not None and phase not in ARMABLE_PHASES:
-            return [Refused(at_s=now_s, who=user.name, request=request, code=RefusalCode.STATE,
-                            reason=f"the vehicle is in {phase.config_name}; it is armed on the pad only")]
-        return [CommandVehicle(at_s=now_s, who=user.name, command=VehicleCommand.ARM,
-                               reason=f"armed by {user.name}")]
+            return [
+                Refused(
+                    at_s=now_s,
+                    who=user.name,
+                    request=request,
+                    code=RefusalCode.STATE,
+                    reason=f"the vehicle is in {phase.config_name}; it is armed on the pad only",
+                )
+            ]
+        return [
+            CommandVehicle(
+                at_s=now_s, who=user.name, command=VehicleCommand.ARM, reason=f"armed by {user.name}"
+            )
+        ]
 
     def _abort_vehicle(self, user: User, reason: str, now_s: float) -> list[Action]:
         # No phase, count or data state can block an abort: it is most needed when those are wrong.
         if (refused := refuse_unless_role(user, ABORT_ROLES, "abort vehicle", now_s)) is not None:
             return [refused]
-        return [CommandVehicle(at_s=now_s, who=user.name, command=VehicleCommand.ABORT,
-                               reason=reason or f"abort ordered by {user.name}")]
+        return [
+            CommandVehicle(
+                at_s=now_s,
+                who=user.name,
+                command=VehicleCommand.ABORT,
+                reason=reason or f"abort ordered by {user.name}",
+            )
+        ]
 
     # --- inputs ------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from gcs.domain.phases import ABORT_PHASES, CountdownDisplay, FlightPhase
 from gcs.domain.roles import HOLD_ROLES, Role, User
 from gcs.launch.actions import (
+    TIMELINE_COMMANDS,
     Action,
     CommandVehicle,
     RecordKind,
@@ -134,12 +135,28 @@ class VehiclePhaseReport:
 
 
 @dataclass(frozen=True, slots=True)
+class VehicleCommandFailed:
+    """A command the count sent was refused by the vehicle or never answered (``detail`` says which)."""
+
+    command: VehicleCommand
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time has passed: fire due events, end built-in holds, watch the window."""
 
 
 CountEvent = (
-    StartCount | HoldCount | ResumeCount | RecycleCount | ScrubCount | AutoHold | VehiclePhaseReport | Tick
+    StartCount
+    | HoldCount
+    | ResumeCount
+    | RecycleCount
+    | ScrubCount
+    | AutoHold
+    | VehiclePhaseReport
+    | VehicleCommandFailed
+    | Tick
 )
 
 
@@ -290,6 +307,8 @@ class Countdown:
                 self._auto_hold(event.reason, now_s, out)
             case VehiclePhaseReport():
                 self._phase_report(event.phase, now_s, out)
+            case VehicleCommandFailed():
+                self._command_failed(event, now_s, out)
             case Tick():
                 pass
         self._advance(now_s, gates, out)
@@ -524,6 +543,25 @@ class Countdown:
         ):
             self._abort(f"vehicle left the terminal count (phase {name})", now_s, out)
 
+    def _command_failed(self, event: VehicleCommandFailed, now_s: float, out: list[Action]) -> None:
+        what = f"{event.command.value.replace('_', ' ')} failed: {event.detail}"
+        if event.command in TIMELINE_COMMANDS:
+            # The count must not run on as if the tanks were loading or the engines chilling.
+            self._auto_hold(what, now_s, out)
+        elif (
+            event.command is VehicleCommand.START_TERMINAL_COUNT
+            and self._state is CountState.TERMINAL
+            and not self._vehicle_took_count
+        ):
+            # No need to wait for T-0 to find out: the vehicle is not counting.
+            reason = f"the vehicle did not take the terminal count ({what})"
+            self._stop_without_vehicle_count(reason, now_s, out)
+
+    def _stop_without_vehicle_count(self, reason: str, now_s: float, out: list[Action]) -> None:
+        # If the hand-off reaches the vehicle late it must not light the engines on its own count.
+        out.append(CommandVehicle(at_s=now_s, reason=reason, command=VehicleCommand.ABORT))
+        self._abort(reason, now_s, out)
+
     def _advance(self, now_s: float, gates: Gates, out: list[Action]) -> None:
         """Fire every event that is due, in order, each at its own count time."""
         events = self.timeline.events
@@ -539,7 +577,14 @@ class Countdown:
                 self._fire(events[self._cursor], gates, out)
                 continue
             if self._state is CountState.TERMINAL and target >= 0.0:
-                self._change(CountState.LIFTOFF, self._instant_of(0.0), out, reason="T-0")
+                at_s = self._instant_of(0.0)
+                if self._vehicle_took_count:
+                    self._change(CountState.LIFTOFF, at_s, out, reason="T-0")
+                else:
+                    # The ground clock alone must not declare liftoff: a vehicle that never reported
+                    # its terminal count (a lost or late hand-off) is not flying.
+                    reason = "T-0 reached but the vehicle never reported its terminal count"
+                    self._stop_without_vehicle_count(reason, at_s, out)
             return
 
     def _fire(self, event: TimelineEvent, gates: Gates, out: list[Action]) -> None:

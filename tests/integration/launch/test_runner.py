@@ -115,3 +115,25 @@ async def test_a_refused_command_is_an_outcome_not_a_crash() -> None:
     assert not refused[0].ok
     assert "not ready" in refused[0].detail
     assert hub.latest(CommandOutcome) is not None
+
+
+async def test_a_refused_timeline_command_holds_the_count_through_the_runner() -> None:
+    clock = SimClock()
+    hub = Hub()
+    recorded: list[Action] = []
+    commander = Commander(refuse=VehicleCommand.ENGINE_CHILL)
+    # No commit criteria: nothing but the refused chill-down may stop this count.
+    control = LaunchControl(dataclasses.replace(_control().setup, criteria=()))
+    runner = LaunchRunner(control, hub=hub, clock=clock, vehicle_sysid=1, record=recorded.append,
+                          command=commander)
+    async with asyncio.TaskGroup() as group:
+        task = group.create_task(runner.run(), name="launch runner")
+        await asyncio.sleep(0)
+        runner.request(StartCount(DIRECTOR))
+        await _run_for(clock, 55.0)  # T-100 to T-55 with the 10 s built-in hold: past the chill at T-60
+        task.cancel()
+    assert VehicleCommand.ENGINE_CHILL in commander.sent
+    assert control.countdown.state is CountState.HOLDING, [a.reason for a in recorded]
+    holds = [a for a in recorded if a.name == "count_changed" and "engine chill failed" in a.reason]
+    assert holds, [a.reason for a in recorded]
+    assert "not ready" in holds[0].reason

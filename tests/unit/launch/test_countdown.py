@@ -25,6 +25,7 @@ from gcs.launch.countdown import (
     ScrubCount,
     StartCount,
     Tick,
+    VehicleCommandFailed,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -83,6 +84,7 @@ def _terminal() -> tuple[Countdown, float]:
 
 def _liftoff() -> tuple[Countdown, float]:
     c, _ = _terminal()
+    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 106.0)
     c.handle(Tick(), 111.0)  # T+1
     return c, 111.0
 
@@ -316,10 +318,59 @@ def test_handoff_passes_the_count_to_the_vehicle() -> None:
     assert c.state is CountState.TERMINAL
     assert VehicleCommand.START_TERMINAL_COUNT in commands(actions)
     assert c.status(91.0).display is CountdownDisplay.COUNTING
+    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 92.0)
     actions = c.handle(Tick(), 111.0)
     assert c.state is CountState.LIFTOFF
     assert [a.event for a in of_type(actions, EventReached)] == ["ignition", "liftoff"]
     assert c.t_count_s(115.0) == pytest.approx(5.0)
+
+
+def test_t0_without_the_vehicle_taking_the_count_aborts_and_tells_the_vehicle() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)  # hand-off sent; the vehicle never reports TERMINAL_COUNT
+    actions = c.handle(Tick(), 111.0)
+    assert c.state is CountState.ABORTED
+    assert VehicleCommand.ABORT in commands(actions)
+    assert "never reported its terminal count" in of_type(actions, CountChanged)[-1].reason
+    assert c.t_count_s(120.0) == pytest.approx(0.0)  # a pad abort stops the clock at T-0
+    c.handle(RecycleCount(DIRECTOR, "T-70"), 121.0)  # never flown: it may be recycled
+    assert c.state is CountState.HOLDING
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        VehicleCommand.ARM,
+        VehicleCommand.PROPELLANT_LOAD,
+        VehicleCommand.ENGINE_CHILL,
+        VehicleCommand.PRESSURISE,
+    ],
+)
+def test_a_failed_timeline_command_holds_the_count_and_names_it(command: VehicleCommand) -> None:
+    c, now = _counting()
+    actions = c.handle(VehicleCommandFailed(command, "no COMMAND_ACK after 3 tries"), now + 1)
+    assert c.state is CountState.HOLDING
+    assert c.hold is not None
+    assert c.hold.kind is HoldKind.AUTOMATIC
+    assert "failed: no COMMAND_ACK after 3 tries" in c.hold.reason
+    assert of_type(actions, CountChanged)
+
+
+def test_a_refused_hand_off_aborts_at_once_without_waiting_for_t0() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)
+    actions = c.handle(VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "DENIED: not armed"), 92.0)
+    assert c.state is CountState.ABORTED
+    assert VehicleCommand.ABORT in commands(actions)
+    assert "did not take the terminal count" in of_type(actions, CountChanged)[-1].reason
+
+
+def test_a_failed_hand_off_reply_after_the_vehicle_counts_changes_nothing() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)
+    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 92.0)  # it took the count; the ACK was lost
+    assert c.handle(VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "no ACK"), 93.0) == []
+    assert c.state is CountState.TERMINAL
 
 
 # --- recycle --------------------------------------------------------------------------------------

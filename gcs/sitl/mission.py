@@ -168,10 +168,12 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
     )
     return dataclasses.replace(
         base,
-        # Transfers wait on the station's clock, which follows the simulation, but their round
-        # trips take wall time: their timeouts stay the configured wall seconds at any speed.
+        # Commands and transfers wait on the station's clock, which follows the simulation, but
+        # their round trips take wall time: their timeouts stay the configured wall seconds at any
+        # speed (else a loaded machine at 10x fails the terminal-count hand-off and the count aborts).
         vehicle=dataclasses.replace(
             base.vehicle, connection=f"udpin:127.0.0.1:{vehicle_port}",
+            command_timeout_s=base.vehicle.command_timeout_s * max(1.0, options.speed),
             mission_timeout_s=base.vehicle.mission_timeout_s * max(1.0, options.speed),
             param_timeout_s=base.vehicle.param_timeout_s * max(1.0, options.speed)),
         platforms=platforms,
@@ -258,6 +260,8 @@ class _Flight:
         self._team = ScriptedTeam(script=scenario.team)
         self._translator = VehicleTelemetryTranslator()
         self._ends = scenario.expect.end_phase_values
+        self.liftoff_proxies: list[PtyFaultProxy | UdpFaultProxy] = []
+        """Fault proxies whose blackouts count from liftoff: told of it when the count shows it."""
 
     def station_ready(self, parts: StationParts) -> None:
         if not self._parts.done():
@@ -322,6 +326,11 @@ class _Flight:
         self._say(f"flight plan uploaded: {len(items)} items, {range_.launch.name} to {range_.landing.name}")
         async with self.hub.subscribe(LaunchStatusUpdate, maxsize=64, replay_latest=True) as updates:
             async for update in updates:
+                if update.status.countdown.lifted_off and self.liftoff_proxies:
+                    for proxy in self.liftoff_proxies:
+                        proxy.count_windows_from()
+                    self._say("liftoff: link fault windows counted from now")
+                    self.liftoff_proxies = []
                 self.seen.launch_status(update.status)
                 for request in self._team.decide(update.status):
                     for action in runner.request(request):
@@ -394,14 +403,18 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
     log_dir.mkdir(parents=True, exist_ok=True)
     vehicle_port = _free_udp_port()
     children: list[Child] = []
+    liftoff_proxies: list[PtyFaultProxy | UdpFaultProxy] = []
     async with AsyncExitStack() as stack:
         links: dict[str, str] = {}
         for platform in scenario.platforms:
             to_ground, from_ground = link_fault_specs(scenario, platform.name)
             # The station opens the client end: "up" is from the ground, "down" to it.
+            from_liftoff = scenario.windows_from_liftoff(platform.name)
             cable = await stack.enter_async_context(PtyFaultProxy(
                 seed=platform.name, baud=sitl_baud(options.speed), up=from_ground, down=to_ground,
-                clock=clock))
+                clock=clock, windows_from_start=not from_liftoff))
+            if from_liftoff:
+                liftoff_proxies.append(cable)
             links[platform.name] = str(cable.client_endpoint)
             children.append(await stack.enter_async_context(child_process(
                 f"platform-{platform.name}",
@@ -416,12 +429,16 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
             # The vehicle talks to the proxy, which passes its datagrams on to the station: "up" is
             # the vehicle's telemetry to the ground, "down" the station's commands to it.
             to_ground, from_ground = link_fault_specs(scenario, "vehicle")
+            from_liftoff = scenario.windows_from_liftoff("vehicle")
             proxy = await stack.enter_async_context(UdpFaultProxy(
                 target=f"udpout:127.0.0.1:{vehicle_port}", up=to_ground, down=from_ground,
-                seed="vehicle", clock=clock))
+                seed="vehicle", clock=clock, windows_from_start=not from_liftoff))
+            if from_liftoff:
+                liftoff_proxies.append(proxy)
             vehicle_sends_to = proxy.listen_endpoint.port
         flight = _Flight(scenario, hub, clock, stop, out, hold,
                          f"http://{config.console.bind_host}:{config.console.port}/")
+        flight.liftoff_proxies = liftoff_proxies
         children.append(await stack.enter_async_context(child_process(
             "vehicle", vehicle_argv(scenario, options.speed, vehicle_sends_to), log_dir=log_dir)))
         print(f"sitl: scenario {scenario.name} at {options.speed:g}x: vehicle on udp {vehicle_port}, "

@@ -93,12 +93,23 @@ class LinkDirection(enum.Enum):
     BOTH = "both"
 
 
+class BlackoutOrigin(enum.Enum):
+    """What a link fault's blackout windows count from."""
+
+    RUN = "run"
+    """The start of the run (the fault proxy's start)."""
+    LIFTOFF = "liftoff"
+    """The liftoff the ground station sees: for faults that must fall in a phase of the flight,
+    whatever the count and the machine's load made of the time before it."""
+
+
 @dataclass(frozen=True, slots=True)
 class LinkFault:
     """What the fault proxy in the middle of one link does to it (``[[link_faults]]``).
 
     ``link`` is ``"vehicle"`` or a platform's name; ``blackouts`` are ``[start_s, duration_s]``
-    pairs in simulated seconds from the start of the run, during which nothing gets through.
+    pairs in simulated seconds from ``blackouts_from`` (the start of the run, or liftoff), during
+    which nothing gets through.
     """
 
     link: str
@@ -108,6 +119,7 @@ class LinkFault:
     """Per byte."""
     duplicate_probability: float = 0.0
     blackouts: tuple[tuple[float, float], ...] = ()
+    blackouts_from: BlackoutOrigin = BlackoutOrigin.RUN
 
     def __post_init__(self) -> None:
         for name in ("loss_probability", "bit_flip_probability", "duplicate_probability"):
@@ -173,9 +185,12 @@ class Expectations:
     bad_input_counted: tuple[str, ...] = ()
     """Platforms whose feed must have counted (and skipped) bad input: lines lost to checksums,
     framing or parsing, or motion values refused as implausible."""
+    divert_in: tuple[str, ...] = ()
+    """The flight must be diverted, and in one of these phases (e.g. ``["coast"]``)."""
 
     def __post_init__(self) -> None:
-        for key, names in (("phases", self.phases), ("end_phase", self.end_phase)):
+        named = (("phases", self.phases), ("end_phase", self.end_phase), ("divert_in", self.divert_in))
+        for key, names in named:
             for name in names:
                 try:
                     FlightPhase.from_name(name)
@@ -191,6 +206,10 @@ class Expectations:
     @property
     def phase_values(self) -> tuple[FlightPhase, ...]:
         return tuple(FlightPhase.from_name(n) for n in self.phases)
+
+    @property
+    def divert_in_values(self) -> tuple[FlightPhase, ...]:
+        return tuple(FlightPhase.from_name(n) for n in self.divert_in)
 
     @property
     def end_phase_values(self) -> frozenset[FlightPhase]:
@@ -229,6 +248,10 @@ class Scenario:
     simulator_faults: bool = False
     """The file has a ``[faults]`` table for the simulator processes (``firmware-sim --faults``),
     which read and check it themselves (docs/sitl.md, "Fault schedules")."""
+
+    def windows_from_liftoff(self, link: str) -> bool:
+        """Whether the blackouts on ``link`` count from liftoff (else from the start of the run)."""
+        return any(f.link == link and f.blackouts_from is BlackoutOrigin.LIFTOFF for f in self.link_faults)
 
     def platform(self, role: PlatformRole) -> PlatformSpec | None:
         return next((p for p in self.platforms if p.role is role), None)
@@ -285,6 +308,12 @@ def load_scenario(path: Path | str) -> Scenario:
         if fault.link != "vehicle" and fault.link not in names:
             raise ConfigError(path, f"link_faults[{i}].link",
                               "\"vehicle\" or a platform's name: " + ", ".join(names), fault.link)
+        # One proxy per link: its windows have one origin.
+        first = next(f for f in link_faults if f.link == fault.link)
+        if fault.blackouts_from is not first.blackouts_from:
+            raise ConfigError(path, f"link_faults[{i}].blackouts_from",
+                              f"the same origin as the other faults on {fault.link}",
+                              fault.blackouts_from.value)
     for name in expect.bad_input_counted:
         if name not in names:
             raise ConfigError(path, "expect.bad_input_counted", "names of the platforms: " + ", ".join(names),

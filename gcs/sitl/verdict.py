@@ -70,6 +70,9 @@ class Observations:
     scrubbed: bool = False
     bad_input: dict[str, int] = field(default_factory=dict)
     """Per platform: input its feed counted and skipped (lines lost, implausible motion)."""
+    diverted_in: FlightPhase | None = None
+    """The vehicle's phase when launch control first showed the flight diverted."""
+    diverted: bool = False
 
     @property
     def phase(self) -> FlightPhase | None:
@@ -120,6 +123,9 @@ class Observations:
         ):
             self.automatic_holds.append(hold.reason)
         self.alert_keys.update(alert.key for alert in status.alerts)
+        if status.landing.diverted and not self.diverted:
+            self.diverted = True
+            self.diverted_in = self.phase
 
     def standing_on(self) -> tuple[str | None, float | None]:
         """The platform whose deck the vehicle is on (by position), and the distance to the nearest deck."""
@@ -190,6 +196,15 @@ def judge(expect: Expectations, seen: Observations, *, timed_out: bool) -> Verdi
     for words in expect.refused:
         hit = next((r for r in seen.refusals if words in r), None)
         checks.append(Check(f"refused '{words}'", hit is not None, hit or f"refusals seen: {seen.refusals}"))
+    if expect.divert_in:
+        wanted = expect.divert_in_values
+        phase = seen.diverted_in
+        checks.append(Check(
+            "divert", seen.diverted and phase in wanted,
+            "no divert" if not seen.diverted
+            else f"diverted in {phase.config_name if phase is not None else 'no phase'}"
+            f" (expected {' or '.join(p.config_name for p in wanted)})",
+        ))
     for key in expect.alerts:
         checks.append(Check(f"alert {key}", key in seen.alert_keys,
                             "raised" if key in seen.alert_keys else f"raised: {sorted(seen.alert_keys)}"))

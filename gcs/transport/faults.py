@@ -131,10 +131,12 @@ class FaultInjector:
     Args:
         spec: what to do to the chunks.
         seed: any int or str; the same seed and the same calls give the same deliveries.
-        start_s: the time blackout windows are counted from (a proxy passes its start time).
+        start_s: the time blackout windows are counted from (a proxy passes its start time);
+            None: not yet known (windows counted from an event such as liftoff), no blackout until
+            :meth:`count_windows_from` is called.
     """
 
-    def __init__(self, spec: FaultSpec, seed: int | str, start_s: float = 0.0) -> None:
+    def __init__(self, spec: FaultSpec, seed: int | str, start_s: float | None = 0.0) -> None:
         self._spec = spec
         # Random(str) hashes with SHA-512, so string seeds are stable across processes.
         self._rng = random.Random(f"fault-injector:{seed}")
@@ -151,6 +153,10 @@ class FaultInjector:
     @property
     def counters(self) -> FaultCounters:
         return FaultCounters(**self._counts)
+
+    def count_windows_from(self, start_s: float) -> None:
+        """Count the blackout windows from ``start_s`` from now on."""
+        self._start_s = start_s
 
     @property
     def held_chunks(self) -> int:
@@ -201,6 +207,8 @@ class FaultInjector:
         return out
 
     def _in_blackout(self, now_s: float) -> bool:
+        if self._start_s is None:
+            return False
         elapsed_s = now_s - self._start_s
         return any(start <= elapsed_s < start + length for start, length in self._spec.blackout_windows_s)
 

@@ -65,6 +65,11 @@ class FaultPipe:
         self._sending = 0  # popped from the queue, delivery not finished: still pending
 
     @property
+    def injector(self) -> FaultInjector:
+        """The fault model of this direction (a proxy moves its blackout origin through it)."""
+        return self._injector
+
+    @property
     def stats(self) -> DirectionStats:
         return DirectionStats(
             faults=self._injector.counters,

@@ -10,9 +10,10 @@ delay or a blackout puts one of these between the two ends::
 Every proxy has a *client side* (what the near end opens: ``client_endpoint``) and a *target side*;
 ``up`` is client to target, ``down`` target to client, each with its own :class:`FaultSpec` and
 its own seeded :class:`~gcs.transport.faults.FaultInjector` (the model is pure; delays are waited
-out on the injected clock). Blackout windows count from the moment the proxy starts. Closing a proxy
-is what its clients see as the peer or device going away, so restarting one on the same address
-(or pty link path) is also how tests exercise reconnection.
+out on the injected clock). Blackout windows count from the moment the proxy starts or, with
+``windows_from_start=False``, from when :meth:`count_windows_from` is called. Closing a proxy is
+what its clients see as the peer or device going away, so restarting one on the same address (or
+pty link path) is also how tests exercise reconnection.
 
 Knows nothing of MAVLink or NMEA.
 """
@@ -72,12 +73,21 @@ def _link_side(link: Link) -> _Side:
 class _FaultProxy(abc.ABC):
     """What every proxy shares: specs, seed, clock, lifetime and the per-direction statistics."""
 
-    def __init__(self, *, up: FaultSpec, down: FaultSpec, seed: int | str, clock: Clock | None) -> None:
+    def __init__(
+        self,
+        *,
+        up: FaultSpec,
+        down: FaultSpec,
+        seed: int | str,
+        clock: Clock | None,
+        windows_from_start: bool = True,
+    ) -> None:
         self._up_spec = up
         self._down_spec = down
         self._seed = seed
         self._clock: Clock = clock or WallClock()
-        self._start_s = 0.0
+        self._windows_from_start = windows_from_start
+        self._start_s: float | None = None
         self._stack: AsyncExitStack | None = None
         self._pipes: list[tuple[FaultPipe, FaultPipe]] = []
         self._retired = (DirectionStats(), DirectionStats())
@@ -96,7 +106,8 @@ class _FaultProxy(abc.ABC):
         stack = AsyncExitStack()
         await stack.__aenter__()
         try:
-            self._start_s = self._clock.monotonic_s()
+            if self._windows_from_start:
+                self._start_s = self._clock.monotonic_s()
             await self._start(stack)
         except BaseException:
             await stack.aclose()
@@ -108,6 +119,17 @@ class _FaultProxy(abc.ABC):
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()
+
+    def count_windows_from(self, start_s: float | None = None) -> None:
+        """Count the blackout windows from ``start_s`` (default: now on the proxy's clock).
+
+        For a proxy made with ``windows_from_start=False``, whose windows belong to an event the
+        proxy cannot see (a liftoff); applies to the open connections and to later ones.
+        """
+        self._start_s = self._clock.monotonic_s() if start_s is None else start_s
+        for up, down in self._pipes:
+            up.injector.count_windows_from(self._start_s)
+            down.injector.count_windows_from(self._start_s)
 
     @abc.abstractmethod
     async def _start(self, stack: AsyncExitStack) -> None:
@@ -191,6 +213,7 @@ class UdpFaultProxy(_FaultProxy):
         up, down: faults client to target and target to client.
         seed: makes the fault decisions repeatable.
         clock: delivery times and blackouts are on this clock (default: the wall clock).
+        windows_from_start: count blackout windows from the start (else from ``count_windows_from``).
 
     Raises (on entry):
         EndpointError: endpoints of the wrong kind.
@@ -206,8 +229,9 @@ class UdpFaultProxy(_FaultProxy):
         down: FaultSpec = PERFECT_LINK,
         seed: int | str = 0,
         clock: Clock | None = None,
+        windows_from_start: bool = True,
     ) -> None:
-        super().__init__(up=up, down=down, seed=seed, clock=clock)
+        super().__init__(up=up, down=down, seed=seed, clock=clock, windows_from_start=windows_from_start)
         self._target = _endpoint_of(target, EndpointKind.UDP_OUT, "target")
         self._listen = _endpoint_of(listen, EndpointKind.UDP_IN, "listen")
 
@@ -262,8 +286,9 @@ class TcpFaultProxy(_FaultProxy):
         down: FaultSpec = PERFECT_LINK,
         seed: int | str = 0,
         clock: Clock | None = None,
+        windows_from_start: bool = True,
     ) -> None:
-        super().__init__(up=up, down=down, seed=seed, clock=clock)
+        super().__init__(up=up, down=down, seed=seed, clock=clock, windows_from_start=windows_from_start)
         self._target = _endpoint_of(target, EndpointKind.TCP, "target")
         self._listen = _endpoint_of(listen, EndpointKind.TCP_IN, "listen")
         self._jobs: Jobs | None = None
@@ -348,8 +373,9 @@ class PtyFaultProxy(_FaultProxy):
         down: FaultSpec = PERFECT_LINK,
         seed: int | str = 0,
         clock: Clock | None = None,
+        windows_from_start: bool = True,
     ) -> None:
-        super().__init__(up=up, down=down, seed=seed, clock=clock)
+        super().__init__(up=up, down=down, seed=seed, clock=clock, windows_from_start=windows_from_start)
         self._links = (client_link, target_link)
         self._baud = baud
         self._ptys: tuple[Pty, Pty] | None = None
@@ -403,8 +429,9 @@ class MemoryFaultProxy(_FaultProxy):
         down: FaultSpec = PERFECT_LINK,
         seed: int | str = 0,
         clock: Clock | None = None,
+        windows_from_start: bool = True,
     ) -> None:
-        super().__init__(up=up, down=down, seed=seed, clock=clock)
+        super().__init__(up=up, down=down, seed=seed, clock=clock, windows_from_start=windows_from_start)
         self._network = network
         self._client = _endpoint_of(client, EndpointKind.MEMORY, "client")
         self._target = _endpoint_of(target, EndpointKind.MEMORY, "target")

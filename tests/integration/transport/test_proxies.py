@@ -31,6 +31,27 @@ async def test_a_proxy_delay_is_waited_out_on_the_injected_clock() -> None:
             assert await within(far.read(), what="the delayed datagram") == b"thirty seconds late"
 
 
+async def test_blackout_windows_may_count_from_an_event_the_proxy_is_told_of() -> None:
+    clock = SimClock()
+    async with open_stream("udpin:127.0.0.1:0") as far:
+        target = Endpoint.udp_out("127.0.0.1", far.endpoint.port)
+        spec = FaultSpec(blackout_windows_s=((5.0, 10.0),))
+        async with (
+            UdpFaultProxy(target=target, up=spec, clock=clock, windows_from_start=False) as proxy,
+            open_stream(proxy.client_endpoint) as near,
+        ):
+            clock.advance(6.0)  # inside the window had it counted from the start
+            await near.write(b"before the event")
+            assert await within(far.read(), what="a datagram before the event") == b"before the event"
+            proxy.count_windows_from()  # the event (a liftoff) at 6 s: the blackout is 11..21 s
+            clock.advance(6.0)
+            await near.write(b"in the blackout")
+            await wait_until(lambda: proxy.up.faults.blacked_out == 1, what="the datagram blacked out")
+            clock.advance(10.0)
+            await near.write(b"after it")
+            assert await within(far.read(), what="a datagram after the blackout") == b"after it"
+
+
 async def test_tcp_clients_each_get_their_own_connection_and_the_counters_add_up() -> None:
     async with open_stream("tcpin:127.0.0.1:0") as probe:
         target = Endpoint.tcp("127.0.0.1", probe.endpoint.port)

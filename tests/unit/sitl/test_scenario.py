@@ -43,6 +43,12 @@ def test_a_scenario_is_found_by_name_or_path() -> None:
         (('role = "landing"', 'role = "launch"'), "platforms", "exactly one platform with role"),
         (('mru = "psxn23"', 'mru = "nmea"'), "platforms[1].mru", "psxn23"),
         (('[vehicle]', '[vehicle]\nspin = 3'), "vehicle.spin", "one of"),
+        (('[expect]', '[expect]\ndivert_in = ["drift"]'), "expect.divert_in", "flight phase names"),
+        (('[expect]', '[[link_faults]]\nlink = "hop-barge"\nblackouts_from = "liftof"\n\n[expect]'),
+         "link_faults[0].blackouts_from", "run"),
+        (('[expect]', '[[link_faults]]\nlink = "vehicle"\nblackouts_from = "liftoff"\n\n'
+                      '[[link_faults]]\nlink = "vehicle"\nloss_probability = 0.1\n\n[expect]'),
+         "link_faults[1].blackouts_from", "the same origin"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(

@@ -73,3 +73,18 @@ def test_the_vehicles_touchdown_report_settles_the_platform_the_speed_and_the_ph
     assert P.TOUCHDOWN in seen.phases
     seen.status_text("engine 3 shut down")  # other texts change nothing
     assert seen.touchdown_miss_m == pytest.approx(2.9)
+
+
+@pytest.mark.parametrize(
+    ("diverted_in", "ok", "words"),
+    [(P.COAST, True, "diverted in coast"), (P.ASCENT, False, "diverted in ascent (expected coast)"),
+     (None, False, "no divert")],
+)
+def test_a_divert_must_come_in_the_expected_phase(diverted_in: P | None, ok: bool, words: str) -> None:
+    seen = _flight(*NOMINAL)
+    seen.diverted = diverted_in is not None
+    seen.diverted_in = diverted_in
+    verdict = judge(dataclasses.replace(EXPECT, divert_in=("coast",)), seen, timed_out=False)
+    [check] = [c for c in verdict.checks if c.name == "divert"]
+    assert check.ok is ok
+    assert words in check.detail

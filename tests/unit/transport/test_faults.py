@@ -245,3 +245,13 @@ def test_counters_add_up_field_by_field() -> None:
     a = FaultCounters(chunks_in=1, dropped=2, bits_flipped=3)
     b = FaultCounters(chunks_in=10, dropped=20, reordered=5)
     assert a + b == FaultCounters(chunks_in=11, dropped=22, bits_flipped=3, reordered=5)
+
+
+def test_windows_wait_for_their_origin_when_it_is_not_yet_known() -> None:
+    injector = FaultInjector(FaultSpec(blackout_windows_s=((2.0, 1.0),)), seed=1, start_s=None)
+    assert injector.apply(b"a", 2.5) == [Delivery(2.5, b"a")]  # no origin yet: no blackout
+    injector.count_windows_from(10.0)  # e.g. liftoff seen at 10 s
+    assert injector.apply(b"b", 11.0) == [Delivery(11.0, b"b")]
+    assert injector.apply(b"c", 12.5) == []
+    assert injector.apply(b"d", 13.0) == [Delivery(13.0, b"d")]
+    assert injector.counters.blacked_out == 1

@@ -10,9 +10,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gcs import __version__
 from gcs.errors import GcsError
+
+if TYPE_CHECKING:
+    from gcs.domain.roles import User
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -21,6 +26,14 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     cfg = load_gcs_config(args.file)
     print(f"{args.file}: ok (vehicle {cfg.vehicle.connection}, {len(cfg.platforms)} platform(s))")
     return 0
+
+
+def _console_user(users_file: Path, name: str, password: str) -> User | None:
+    """The console user ``name`` if ``password`` is theirs (for ``gcs fleet``, below the console's layer)."""
+    from gcs.console.users import load_users
+
+    record = load_users(users_file).get(name)
+    return record.user if record is not None and record.password.verify(password) else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_config_check)
 
     from gcs import app, demo, export, replay
+    from gcs.cargo import cli as cargo_cli
     from gcs.console import cli as console_cli
+    from gcs.fleet import cli as fleet_cli
     from gcs.sitl import command as sitl_command
 
     app.add_parser(sub)
@@ -43,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(sub)
     export.add_parser(sub)
     console_cli.add_parser(sub)
+    cargo_cli.add_parser(sub)
+    fleet_cli.add_parser(sub, authenticate=_console_user)
     sitl_command.add_parser(sub)
     return parser
 

@@ -27,9 +27,11 @@ boundary that meets them, with ``raise ... from exc``, so callers catch only the
     │   ├── RecorderWriteError      disk full, no permission, I/O error (errno kept; the data stays queued)
     │   ├── RecorderDataLostError   records dropped because a file stayed unwritable (counted per file)
     │   └── LogReadError            a recorded file that cannot be opened or read in its format
-    └── LaunchControlError          a launch-control request that was not carried out (always with a reason)
-        ├── TransitionRefused       the count, poll, FTS, divert or checklist refused it in its present state
-        └── RoleDenied              the user does not hold a role the request needs
+    ├── FleetError                  the fleet database unusable, or a fleet request wrong (names the file)
+    ├── LaunchControlError          a launch-control request that was not carried out (always with a reason)
+    │   ├── TransitionRefused       the count, poll, FTS, divert or checklist refused it in its present state
+    │   └── RoleDenied              the user does not hold a role the request needs
+    └── ManifestError               a cargo manifest with bad rows, each as (line, field, why), none dropped
 
 The launch cores return refusals as values (so they reach the journal); a caller that prefers an
 exception converts one with ``gcs.launch.actions.raise_if_refused``.
@@ -37,6 +39,8 @@ exception converts one with ``gcs.launch.actions.raise_if_refused``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -218,6 +222,15 @@ class LogReadError(RecorderError):
     """A recorded file that cannot be opened, or that is not in the format its name promises."""
 
 
+class FleetError(GcsError):
+    """The fleet database cannot be opened, read or written, or a fleet request cannot be carried out."""
+
+    def __init__(self, path: Path | str, detail: str) -> None:
+        self.path = Path(path)
+        self.detail = detail
+        super().__init__(f"{self.path}: {detail}")
+
+
 class LaunchControlError(GcsError):
     """A launch-control request that was not carried out. ``reason`` says why, in words for the console."""
 
@@ -276,3 +289,37 @@ class BrokerCredentialsError(BridgeError):
 
 class RouteError(BridgeError):
     """A route from hub values to MQTT topics that cannot work (bad template, topic routed twice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRowError:
+    """One problem of a cargo manifest: a value carried by ``ManifestError``, never raised itself.
+
+    ``line`` is 1-based in the file; 0 means the file as a whole (unreadable, unknown format).
+    """
+
+    line: int
+    field: str
+    why: str
+
+    def located(self, source_name: str) -> str:
+        """``source:line: field: why`` as compilers print it (``source: field: why`` for line 0)."""
+        where = source_name if self.line <= 0 else f"{source_name}:{self.line}"
+        return f"{where}: {self.field}: {self.why}"
+
+
+class ManifestError(GcsError):
+    """A cargo manifest that cannot be used. ``problems`` lists every bad row, sorted by line.
+
+    Attributes:
+        source_name: the file (or other source) the manifest came from.
+        problems: each problem as (line, field, why); the message has one ``source:line: field: why``
+            line per problem, as compilers print them.
+    """
+
+    def __init__(self, source_name: str, problems: Sequence[ManifestRowError]) -> None:
+        self.source_name = source_name
+        self.problems = tuple(sorted(problems, key=lambda p: p.line))
+        lines = [f"{source_name}: manifest rejected, {len(self.problems)} problem(s)"]
+        lines += [p.located(source_name) for p in self.problems]
+        super().__init__("\n".join(lines))

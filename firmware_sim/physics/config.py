@@ -181,6 +181,33 @@ class IntegrationConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CargoBayConfig:
+    """The cargo bay's limits (``[cargo_bay]``). The physics does not use them; the ground station
+    checks manifests against them. Parsed here so the simulator reads the same files strictly."""
+
+    inner_diameter_m: float
+    height_m: float
+    volume_m3: float
+    max_mass_kg: float
+    max_parcel_mass_kg: float
+    cg_axial_min_m: float
+    cg_axial_max_m: float
+    cg_lateral_max_m: float
+    handling_classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _positive(self, "inner_diameter_m", "height_m", "volume_m3", "max_mass_kg", "max_parcel_mass_kg")
+        if self.max_parcel_mass_kg > self.max_mass_kg:
+            raise _Invalid("max_parcel_mass_kg", "a mass no larger than max_mass_kg", self.max_parcel_mass_kg)
+        _within(self, "cg_axial_min_m", 0.0, self.height_m)
+        _within(self, "cg_axial_max_m", self.cg_axial_min_m, self.height_m)
+        _within(self, "cg_lateral_max_m", 0.0, self.inner_diameter_m / 2.0)
+        names = self.handling_classes
+        if not names or len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
+            raise _Invalid("handling_classes", "one or more distinct class names", names)
+
+
+@dataclass(frozen=True, slots=True)
 class VehicleConfig:
     name: str
     structure: StructureConfig
@@ -190,6 +217,7 @@ class VehicleConfig:
     attitude: AttitudeConfig
     landing_gear: LandingGearConfig
     integration: IntegrationConfig
+    cargo_bay: CargoBayConfig | None = None
 
     @property
     def liftoff_mass_kg(self) -> float:

@@ -147,6 +147,16 @@ class AbortVehicle:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetStatusReport:
+    """The fleet's word on the airframe: a vehicle past an inspection or refurbishment limit is no-go
+    in the poll, whatever its station answers, until a user with the right role clears it."""
+
+    vehicle_id: str
+    go: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TelemetrySamples:
     """Samples of catalogue fields (``gcs.domain.fields``) from the links, in time order."""
 
@@ -171,6 +181,7 @@ LaunchEvent = (
     | ArmVehicle
     | AbortVehicle
     | VehicleCommandFailed
+    | FleetStatusReport
     | VehicleState
     | DeckState
     | TelemetrySamples
@@ -295,6 +306,9 @@ class LaunchControl:
                 out += self.countdown.handle(event, now_s, self.gates())
             case VehicleCommandFailed():
                 out += self.countdown.handle(event, now_s, self.gates())
+            case FleetStatusReport():
+                reason = None if event.go else f"vehicle {event.vehicle_id} {event.reason}"
+                out += self.poll.set_blocker("fleet", reason, now_s)
             case OpenPoll():
                 out += self.poll.open(now_s, event.user)
             case AnswerPoll():

@@ -47,11 +47,20 @@ class StationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PollBlocker:
+    """A no-go no station can answer away: the vehicle past a fleet limit, until a user clears it."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PollStatus:
     state: PollState
     round: int
     rows: tuple[StationRow, ...]
     go_for_launch_by: str | None
+    blockers: tuple[PollBlocker, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +100,18 @@ class PollClosed(_PollDecision):
     pass
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollBlocked(_PollDecision):
+    """A blocker appeared or changed its reason (``reason`` says what blocks the poll)."""
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollUnblocked(_PollDecision):
+    source: str
+
+
 class GoNoGoPoll:
     """The poll board of one count."""
 
@@ -103,6 +124,7 @@ class GoNoGoPoll:
         self._round = 0
         self._answers: dict[str, Answer] = {}
         self._go_by: str | None = None
+        self._blockers: dict[str, str] = {}
 
     @property
     def state(self) -> PollState:
@@ -117,14 +139,16 @@ class GoNoGoPoll:
 
     def status(self) -> PollStatus:
         rows = tuple(StationRow(s, self._answers.get(s.name)) for s in self.stations)
-        return PollStatus(self._state, self._round, rows, self._go_by)
+        blockers = tuple(PollBlocker(source, reason) for source, reason in self._blockers.items())
+        return PollStatus(self._state, self._round, rows, self._go_by, blockers)
 
     # --- gates for the count -----------------------------------------------------------------
 
     def poll_gate(self) -> Gate:
         if self._state is PollState.CLOSED:
             return Gate(False, "no poll round open")
-        missing = self._not_go()
+        missing = "; ".join([*(f"{source}: {reason}" for source, reason in self._blockers.items()),
+                             *filter(None, [self._not_go()])])
         if missing:
             return Gate(False, f"poll round {self._round}: {missing}")
         return Gate(True, f"poll round {self._round}: all stations go")
@@ -207,6 +231,21 @@ class GoNoGoPoll:
         if self._state is not PollState.GO_FOR_LAUNCH:
             return []
         return [self._revoke(reason, now_s)]
+
+    def set_blocker(self, source: str, reason: str | None, now_s: float) -> list[Action]:
+        """Block the poll for ``reason`` (None: lift ``source``'s block). A block revokes go for
+        launch and keeps the poll no-go whatever the stations answer, until it is lifted."""
+        before = self._blockers.get(source)
+        if reason == before:
+            return []
+        if reason is None:
+            del self._blockers[source]
+            return [PollUnblocked(at_s=now_s, reason=f"{source}: cleared", round=self._round, source=source)]
+        self._blockers[source] = reason
+        out: list[Action] = [PollBlocked(at_s=now_s, reason=reason, round=self._round, source=source)]
+        if self._state is PollState.GO_FOR_LAUNCH:
+            out.append(self._revoke(f"{source}: {reason}", now_s))
+        return out
 
     def close(self, reason: str, now_s: float) -> list[Action]:
         """Close the round and forget its answers (after a recycle); nothing if already closed."""

@@ -10,7 +10,6 @@ Knows nothing of processes, the hub or time sources: the runner feeds it.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from gcs.domain.geodesy import GeoPoint, distance_m
@@ -20,13 +19,8 @@ from gcs.domain.vehicle import VehicleState
 from gcs.launch.control import LaunchStatus
 from gcs.launch.countdown import CountState, HoldKind
 from gcs.links.sea_platform_values import PlatformFeedHealth
+from gcs.links.touchdown_report import parse_touchdown_report
 from gcs.sitl.scenario import Expectations
-
-_TOUCHDOWN_TEXT = re.compile(
-    r"touchdown on (?P<platform>\S+): (?P<down>[-\d.]+) m/s down, (?P<across>[-\d.]+) m/s across, "
-    r"(?P<tilt>[-\d.]+) deg, (?P<miss>[-\d.]+) m off centre"
-)
-"""The flight computer's own touchdown report (STATUSTEXT), measured against the deck it met."""
 
 ON_DECK_RADIUS_M = 30.0
 """A vehicle standing within this distance of a deck's centre stands on that deck (half a barge's width)."""
@@ -91,12 +85,12 @@ class Observations:
 
     def status_text(self, text: str) -> None:
         """A STATUSTEXT from the vehicle; its touchdown report settles where and how it landed."""
-        match = _TOUCHDOWN_TEXT.search(text)
-        if match is None:
+        report = parse_touchdown_report(text)
+        if report is None:
             return
-        self.touchdown_platform = match["platform"]
-        self.touchdown_speed_mps = float(match["down"])
-        self.touchdown_miss_m = float(match["miss"])
+        self.touchdown_platform = report.platform
+        self.touchdown_speed_mps = report.vertical_speed_down_mps
+        self.touchdown_miss_m = report.miss_m
         # TOUCHDOWN can be shorter than a heartbeat: the vehicle's report says it was there.
         self.vehicle_phase(FlightPhase.TOUCHDOWN)
 

@@ -31,6 +31,7 @@ from gcs.launch.control import (
     AnswerPoll,
     ArmTermination,
     ConfirmTermination,
+    FleetStatusReport,
     GiveGoForLaunch,
     LaunchControl,
     LaunchEvent,
@@ -290,6 +291,20 @@ def test_an_ascent_leaving_the_corridor_raises_the_iip_alert() -> None:
     assert control.status(0.5).range.termination_recommended is not None
     acked = control.handle(AcknowledgeAlert(RSO, "range:terminate"), 0.6)
     assert acked[0].record is RecordKind.OPERATOR_ACTION
+
+
+def test_a_vehicle_past_a_fleet_limit_blocks_the_poll_and_the_count_until_cleared() -> None:
+    control, world, out = started()
+    due = "inspection due: engine starts 8 >= limit 8"
+    out += control.handle(FleetStatusReport("YXZ-01", False, due), 0.5)
+    out += run(control, world, 1.0, 170.0)  # every station answers go; the director asks for go
+    assert control.countdown.state is CountState.HOLDING  # the go-for-launch check holds the count
+    refused = [r.reason for r in refusals(out)]
+    assert any(f"fleet: vehicle YXZ-01 {due}" in r for r in refused), refused
+    assert not control.poll.poll_gate().go
+    control.handle(FleetStatusReport("YXZ-01", True), 171.0)  # cleared with `gcs fleet clear`
+    assert control.poll.status().blockers == ()
+    assert control.poll.poll_gate().go
 
 
 def test_flight_termination_needs_the_role_and_both_steps() -> None:

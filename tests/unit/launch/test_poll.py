@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from gcs.domain.roles import User
 from gcs.launch.actions import RecordKind, RefusalCode
-from gcs.launch.poll import GoForLaunchGiven, GoForLaunchRevoked, GoNoGoPoll, PollAnswered, PollState
+from gcs.launch.poll import (
+    GoForLaunchGiven,
+    GoForLaunchRevoked,
+    GoNoGoPoll,
+    PollAnswered,
+    PollBlocked,
+    PollState,
+    PollUnblocked,
+)
 from tests.unit.launch.helpers import DIRECTOR, OPERATOR, STATION_USERS, STATIONS, VEHICLE, WEATHER, refusals
 
 
@@ -34,6 +42,26 @@ def test_go_for_launch_needs_every_station_go() -> None:
     assert actions[0].record is RecordKind.DECISION
     assert poll.state is PollState.GO_FOR_LAUNCH
     assert poll.go_for_launch_gate().go
+
+
+def test_a_blocker_keeps_the_poll_no_go_whatever_the_stations_say_until_lifted() -> None:
+    poll = GoNoGoPoll(STATIONS)
+    poll.open(0.0, DIRECTOR)
+    all_go(poll)
+    poll.give_go_for_launch(DIRECTOR, 2.0)
+    actions = poll.set_blocker("fleet", "YXZ-01 inspection due: engine starts 8 >= limit 8", 3.0)
+    assert [type(a) for a in actions] == [PollBlocked, GoForLaunchRevoked]
+    assert poll.state is PollState.OPEN
+    assert poll.set_blocker("fleet", "YXZ-01 inspection due: engine starts 8 >= limit 8", 3.5) == []
+    all_go(poll, 4.0)  # every station go again: still blocked
+    refused = refusals(poll.give_go_for_launch(DIRECTOR, 5.0))
+    assert [r.code for r in refused] == [RefusalCode.GATE]
+    assert "fleet: YXZ-01 inspection due: engine starts 8 >= limit 8" in refused[0].reason
+    assert [(b.source, b.reason) for b in poll.status().blockers] == [
+        ("fleet", "YXZ-01 inspection due: engine starts 8 >= limit 8")]
+    assert [type(a) for a in poll.set_blocker("fleet", None, 6.0)] == [PollUnblocked]
+    assert poll.status().blockers == ()
+    assert isinstance(poll.give_go_for_launch(DIRECTOR, 7.0)[0], GoForLaunchGiven)
 
 
 def test_a_later_no_go_revokes_go_for_launch() -> None:

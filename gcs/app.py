@@ -13,6 +13,7 @@ the vehicle is left exactly as it was: shutting the ground station down sends no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -31,9 +32,11 @@ from gcs.console.server import ConsoleServer, ConsoleSettings
 from gcs.console.views import ExpectedPeriods
 from gcs.domain.phases import FlightPhase as Phase
 from gcs.errors import ConfigError
+from gcs.fleet.limits import FleetLimits, load_fleet_limits
+from gcs.fleet.station import FleetWatch, FlightRecorded
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
-from gcs.launch.control import LaunchControl, LaunchSetup, load_setup
+from gcs.launch.control import FleetStatusReport, LaunchControl, LaunchSetup, load_setup
 from gcs.launch.runner import CommandOutcome, LaunchRunner, LaunchStatusUpdate
 from gcs.launch.vehicle_commands import MavlinkCommander
 from gcs.links.flight_computer import FlightComputerLink, open_flight_computer
@@ -236,6 +239,7 @@ async def run_station(
     # Settle every setting that can be wrong before anything starts (one clear error, no partial run).
     mqtt_settings = bridge_settings(config.mqtt) if config.mqtt.enabled else None
     launch_setup = _launch_setup(config)
+    fleet_limits = load_fleet_limits(config.fleet.limits) if config.fleet.enabled else None
     platform_names = tuple(p.name for p in config.platforms)
     async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names,
                                hub=hub) as recorder:
@@ -279,6 +283,10 @@ async def run_station(
                 stack.callback(launch_task.cancel)
                 if console is not None:
                     console.launch = runner
+            if fleet_limits is not None:
+                fleet = _fleet_watch(config, fleet_limits, runner, recorder, hub=hub, clock=clock)
+                fleet_task = group.create_task(fleet.run(), name="fleet")
+                stack.push_async_callback(_cancel_and_wait, fleet_task)
             if on_parts is not None:
                 on_parts(StationParts(fc, runner, config.vehicle.system_id, recorder.session_dir))
             print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
@@ -296,6 +304,43 @@ async def run_station(
             recorder.journal(JournalKind.SESSION_END, "gcs", {"reason": "stopped"})
             recorder_task.cancel()
         return recorder.session_dir
+
+
+async def _cancel_and_wait(task: asyncio.Task[None]) -> None:
+    # The fleet writes an unfinished flight on its way out: let it, before the recorder closes.
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _fleet_watch(
+    config: GcsConfig, limits: FleetLimits, runner: LaunchRunner | None, recorder: SessionRecorder, *,
+    hub: Hub, clock: Clock,
+) -> FleetWatch:
+    fleet = config.fleet
+
+    def on_status(go: bool, reason: str) -> None:
+        recorder.journal(JournalKind.DECISION if go else JournalKind.ALERT, "fleet", {
+            "vehicle_id": fleet.vehicle_id, "go": go, "reason": reason,
+        })
+        if runner is not None:
+            runner.request(FleetStatusReport(fleet.vehicle_id, go, reason))
+
+    def on_recorded(recorded: FlightRecorded) -> None:
+        record = recorded.record
+        recorder.journal(JournalKind.DECISION, "fleet", {
+            "action": "flight_recorded", "vehicle_id": record.vehicle_id, "flight_id": record.flight_id,
+            "outcome": record.outcome.value, "engine_starts": record.engine_starts,
+            "burn_time_s": round(record.burn_time_s, 1), "result": recorded.result.value,
+            "database": fleet.database,
+        }, unix_time_s=recorded.unix_time_s)
+
+    return FleetWatch(
+        database=Path(fleet.database), limits=limits, vehicle_id=fleet.vehicle_id,
+        vehicle_type=fleet.vehicle_type, vehicle_sysid=config.vehicle.system_id,
+        session_name=recorder.session_dir.name, hub=hub, clock=clock, on_status=on_status,
+        on_recorded=on_recorded, refresh_s=fleet.refresh_s,
+    )
 
 
 def _vehicle_phase(hub: Hub, sysid: int) -> Phase | None:
@@ -328,7 +373,9 @@ def _launch_runner(
         # The count may decide before the vehicle is found; the command waits for it (and its
         # own timeout), rather than being dropped.
         vehicle = await fc.wait_for_vehicle(sysid, timeout_s=30.0)
-        return await MavlinkCommander(vehicle.commands, sites, lambda: _vehicle_phase(hub, sysid))(action)
+        commander = MavlinkCommander(vehicle.commands, sites, lambda: _vehicle_phase(hub, sysid),
+                                     now_s=clock.unix_time_s)
+        return await commander(action)
 
     def record(action: Action) -> None:
         recorder.journal(JournalKind(action.record.value), "launch", action.payload(), who=action.who,

@@ -421,6 +421,32 @@ class LaunchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetConfig:
+    """The fleet database this station writes each flight of its vehicle to (docs/fleet.md).
+
+    ``vehicle_id`` is the airframe (tail number); ``vehicle_type`` names its limits in the ``limits``
+    file (a vehicle config's ``name``). The database lives beside the session folders, not in one,
+    so pruning sessions keeps the vehicle's history.
+    """
+
+    enabled: bool = False
+    database: str = "fleet.sqlite"
+    limits: str = "configs/limits/fleet.toml"
+    vehicle_id: str = ""
+    vehicle_type: str = ""
+    refresh_s: float = 2.0
+    """How often the station re-reads the vehicle's status (a clearance made with ``gcs fleet clear``)."""
+
+    def __post_init__(self) -> None:
+        if self.enabled:
+            for key in ("vehicle_id", "vehicle_type"):
+                if not getattr(self, key).strip():
+                    raise _Invalid(key, "a name (the fleet is on: which vehicle does this station fly?)",
+                                   getattr(self, key))
+        _check_positive("refresh_s", self.refresh_s)
+
+
+@dataclass(frozen=True, slots=True)
 class GcsConfig:
     """Everything ``gcs run`` needs, from ``configs/gcs.toml``."""
 
@@ -431,6 +457,7 @@ class GcsConfig:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     launch: LaunchConfig = field(default_factory=LaunchConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
 
 
 class _Invalid(ValueError):

@@ -48,6 +48,7 @@ from gcs.launch.countdown import (
     ScrubCount,
     StartCount,
     Tick,
+    VehicleCommandAccepted,
     VehicleCommandFailed,
     VehiclePhaseReport,
     WindowClosing,
@@ -181,6 +182,7 @@ LaunchEvent = (
     | ArmVehicle
     | AbortVehicle
     | VehicleCommandFailed
+    | VehicleCommandAccepted
     | FleetStatusReport
     | VehicleState
     | DeckState
@@ -304,7 +306,7 @@ class LaunchControl:
         match event:
             case StartCount() | HoldCount() | ResumeCount() | RecycleCount() | ScrubCount():
                 out += self.countdown.handle(event, now_s, self.gates())
-            case VehicleCommandFailed():
+            case VehicleCommandFailed() | VehicleCommandAccepted():
                 out += self.countdown.handle(event, now_s, self.gates())
             case FleetStatusReport():
                 reason = None if event.go else f"vehicle {event.vehicle_id} {event.reason}"

@@ -143,6 +143,13 @@ class VehicleCommandFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class VehicleCommandAccepted:
+    """A command the count sent was accepted by the vehicle (the hand-off: it runs the count now)."""
+
+    command: VehicleCommand
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time has passed: fire due events, end built-in holds, watch the window."""
 
@@ -156,6 +163,7 @@ CountEvent = (
     | AutoHold
     | VehiclePhaseReport
     | VehicleCommandFailed
+    | VehicleCommandAccepted
     | Tick
 )
 
@@ -309,6 +317,11 @@ class Countdown:
                 self._phase_report(event.phase, now_s, out)
             case VehicleCommandFailed():
                 self._command_failed(event, now_s, out)
+            case VehicleCommandAccepted():
+                # Its answer can beat the heartbeat that shows the phase (a late hand-off near T-0).
+                handed_off = event.command is VehicleCommand.START_TERMINAL_COUNT
+                if handed_off and self._state is CountState.TERMINAL:
+                    self._vehicle_took_count = True
             case Tick():
                 pass
         self._advance(now_s, gates, out)

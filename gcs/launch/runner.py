@@ -27,7 +27,7 @@ from gcs.errors import GcsError
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
 from gcs.launch.control import LaunchControl, LaunchEvent, LaunchStatus, TelemetrySamples
-from gcs.launch.countdown import Tick, VehicleCommandFailed
+from gcs.launch.countdown import Tick, VehicleCommandAccepted, VehicleCommandFailed
 from gcs.links.values import MavlinkTelemetry, VehicleLinkHealth
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
 from gcs.tasks import background
@@ -162,6 +162,8 @@ class LaunchRunner:
             self._hub.publish(outcome)
             if self._record_outcome is not None:
                 self._record_outcome(outcome)
-            if not outcome.ok:
-                # Launch control decides what a failed command means for the count (hold, abort).
+            # Launch control decides what an answer means for the count (hold, abort, hand-off taken).
+            if outcome.ok:
+                self._apply(VehicleCommandAccepted(action.command))
+            else:
                 self._apply(VehicleCommandFailed(action.command, outcome.detail))

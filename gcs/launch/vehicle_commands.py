@@ -6,7 +6,7 @@ the two are independent on purpose and a scenario over the real link proves they
 | intent | MAVLink |
 |---|---|
 | ARM | COMPONENT_ARM_DISARM (400), param1 = 1 |
-| START_TERMINAL_COUNT | MISSION_START (300), then RESUME_COUNT (52501) with the hand-off's count time |
+| START_TERMINAL_COUNT | MISSION_START (300), then RESUME_COUNT (52501) with the count time as it is sent |
 | HOLD_COUNT | HOLD_COUNT (52500), param1 = COUNTDOWN_STATE_HOLD_OPERATOR or _AUTOMATIC |
 | RESUME_COUNT | RESUME_COUNT (52501), param1 = count time to resume from, s (NaN: the vehicle's lead) |
 
@@ -61,10 +61,12 @@ class MavlinkCommander:
         commands: CommandService,
         sites: Mapping[str, PlatformSite],
         vehicle_phase: Callable[[], FlightPhase | None] = lambda: None,
+        now_s: Callable[[], float] | None = None,
     ) -> None:
         self._commands = commands
         self._sites = sites
         self._vehicle_phase = vehicle_phase
+        self._now_s = now_s
 
     async def __call__(self, action: CommandVehicle) -> str:
         command = action.command
@@ -77,6 +79,10 @@ class MavlinkCommander:
         if command is VehicleCommand.START_TERMINAL_COUNT:
             await self._commands.long(seaport.MAV_CMD_MISSION_START)
             t_s = action.t_count_s if action.t_count_s is not None and action.t_count_s < 0 else math.nan
+            if self._now_s is not None and math.isfinite(t_s):
+                # The count ran on while MISSION_START was answered (retries, a slow link): the
+                # vehicle's T-0 must be the ground's, not the hand-off time counted from now.
+                t_s += max(0.0, self._now_s() - action.at_s)
             ack = await self._commands.long(seaport.MAV_CMD_RESUME_COUNT, t_s)
             return f"count handed over at T{t_s:+.0f} s; accepted after {ack.attempts} attempt(s)"
         ack = await self._send(action)

@@ -47,6 +47,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--no-linger", dest="linger", action="store_false",
                         help="with the console: end the run at the verdict instead of keeping the "
                              "console open until Ctrl-C")
+    parser.add_argument("--fleet-db", type=Path, metavar="FILE",
+                        help="fleet database the flight is recorded in (default OUT/fleet.sqlite: runs "
+                             "into the same folder fly the same airframe again)")
     parser.add_argument("--status-every", type=float, default=30.0, metavar="S",
                         help="simulated seconds between status lines")
     parser.set_defaults(func=_cli)
@@ -57,7 +60,7 @@ def _cli(args: argparse.Namespace) -> int:
     speed = args.speed or (scenario.speed if args.headless else min(scenario.speed, CONSOLE_SPEED))
     options = RunOptions(speed=speed, out_dir=Path(args.out), console=not args.headless,
                          console_port=args.console_port, status_every_s=args.status_every,
-                         linger=args.linger, mqtt_url=args.mqtt)
+                         linger=args.linger, mqtt_url=args.mqtt, fleet_db=args.fleet_db)
     hold = ConsoleHold()
 
     async def main() -> int:

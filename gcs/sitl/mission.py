@@ -90,6 +90,9 @@ class RunOptions:
     linger: bool = False
     """With the console: once judged, keep the run (simulators, station, console) going for a look
     until ``ConsoleHold.leave`` is set (``gcs sitl``: Ctrl-C)."""
+    fleet_db: Path | None = None
+    """The fleet database the flight is written to (default: ``fleet.sqlite`` in ``out_dir``, so
+    runs into the same folder fly the same airframe again)."""
 
 
 class ConsoleHold:
@@ -152,6 +155,7 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
     """The ground station's config for this run: the scenario's base config, pointed at the simulator."""
     base = load_gcs_config(scenario.station.config)
     spec = scenario.station
+    vehicle_type = str(load_toml(scenario.vehicle.config).get("name", Path(scenario.vehicle.config).stem))
     launch = LaunchConfig(
         enabled=True,
         countdown=spec.countdown,
@@ -180,6 +184,9 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         recorder=dataclasses.replace(base.recorder, out_dir=str(options.out_dir)),
         console=dataclasses.replace(base.console, enabled=options.console, port=options.console_port),
         launch=launch,
+        fleet=dataclasses.replace(
+            base.fleet, enabled=True, database=str(options.fleet_db or options.out_dir / "fleet.sqlite"),
+            vehicle_type=vehicle_type, vehicle_id=scenario.vehicle.tail or f"SIM-{vehicle_type}"),
         mqtt=dataclasses.replace(base.mqtt, enabled=True, url=options.mqtt_url)
         if options.mqtt_url is not None else dataclasses.replace(base.mqtt, enabled=False),
     )
@@ -213,11 +220,32 @@ def _with_console_login(config: GcsConfig, folder: Path, out: TextIO) -> GcsConf
         config.console, users_file=str(account.users_file)))
 
 
-def vehicle_argv(scenario: Scenario, speed: float, vehicle_port: int) -> list[str]:
+GROUND_LINK_TIMEOUT_S = 5.0
+"""The flight software's GL_TIMEOUT_S default: no ground link for this long is link loss."""
+GROUND_LINK_TIMEOUT_WALL_S = 1.0
+"""At high speed the vehicle allows the ground at least this much wall time of silence."""
+
+
+def ground_link_timeout_s(speed: float) -> float:
+    """GL_TIMEOUT_S for a run at ``speed``, in simulated seconds.
+
+    The station is a Python process on a shared machine: a pause of a few hundred milliseconds of
+    wall time (a busy loop turn, the other processes) is 5 simulated seconds at 20x, and a vehicle
+    that counts it as link loss disarms on the pad. So the vehicle allows at least 1 s of wall time,
+    within the parameter's range (at most 60 s).
+    """
+    return min(60.0, max(GROUND_LINK_TIMEOUT_S, GROUND_LINK_TIMEOUT_WALL_S * speed))
+
+
+def vehicle_argv(
+    scenario: Scenario, speed: float, vehicle_port: int, params_file: Path | None = None
+) -> list[str]:
     spec = scenario.vehicle
     argv = ["-m", "firmware_sim", "vehicle", "--config", spec.config, "--speed", f"{speed:g}",
             "--seed", str(spec.seed), "--connect", f"udpout:127.0.0.1:{vehicle_port}",
             "--telemetry-hz", f"{spec.telemetry_hz:g}", *_faults_argv(scenario)]
+    if params_file is not None:
+        argv += ["--params-file", str(params_file)]
     if spec.flight_software is not None:
         argv += ["--flight-software", spec.flight_software]
     for platform in scenario.platforms:
@@ -439,8 +467,11 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
         flight = _Flight(scenario, hub, clock, stop, out, hold,
                          f"http://{config.console.bind_host}:{config.console.port}/")
         flight.liftoff_proxies = liftoff_proxies
-        children.append(await stack.enter_async_context(child_process(
-            "vehicle", vehicle_argv(scenario, options.speed, vehicle_sends_to), log_dir=log_dir)))
+        params_file = log_dir / "vehicle.parm"
+        params_file.write_text(f"# gcs sitl at {options.speed:g}x\n"
+                               f"GL_TIMEOUT_S {ground_link_timeout_s(options.speed):g}\n")
+        argv = vehicle_argv(scenario, options.speed, vehicle_sends_to, params_file)
+        children.append(await stack.enter_async_context(child_process("vehicle", argv, log_dir=log_dir)))
         print(f"sitl: scenario {scenario.name} at {options.speed:g}x: vehicle on udp {vehicle_port}, "
               f"platforms {', '.join(f'{k} on {v}' for k, v in links.items())}", file=out, flush=True)
 

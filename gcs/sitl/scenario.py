@@ -49,6 +49,8 @@ class VehicleSpec:
     telemetry_hz: float = 10.0
     target_apogee_m: float = 0.0
     """For the flight plan: 0 lets guidance pick."""
+    tail: str = ""
+    """The airframe's id in the fleet database (default: ``SIM-`` and the vehicle config's name)."""
 
     def __post_init__(self) -> None:
         if not self.telemetry_hz > 0:

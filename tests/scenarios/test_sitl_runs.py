@@ -77,6 +77,24 @@ async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) 
     assert "liftoff" in json.dumps(countdown), countdown
 
 
+async def test_a_second_flight_of_the_same_airframe_adds_to_its_fleet_record(tmp_path: Path) -> None:
+    """Two hops into one folder fly the same airframe: its fleet record holds both flights."""
+    database = tmp_path / "fleet.sqlite"
+    for run in (1, 2):
+        (tmp_path / f"run{run}").mkdir()
+        code, output, _ = await _sitl(tmp_path / f"run{run}", "--scenario", "hop",
+                                      "--fleet-db", str(database), timeout_s=600)
+        assert code == 0, f"run {run}:\n{output}\nsession kept in {tmp_path}"
+    shown = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gcs", "fleet", "show", "--db", str(database), "SIM-yxz-1-hop",
+        stdout=asyncio.subprocess.PIPE, cwd=REPO)
+    out, _ = await within(shown.communicate(), what="gcs fleet show")
+    text = out.decode()
+    assert shown.returncode == 0, text
+    assert "totals: 2 flight(s) in 2 record(s), 4 engine start(s)" in text, text  # liftoff and landing, twice
+    assert text.count(" landed ") == 2, text
+
+
 @pytest.mark.parametrize(
     ("name", "must_see"),
     [

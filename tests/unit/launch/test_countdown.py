@@ -25,6 +25,7 @@ from gcs.launch.countdown import (
     ScrubCount,
     StartCount,
     Tick,
+    VehicleCommandAccepted,
     VehicleCommandFailed,
     VehiclePhaseReport,
     WindowClosing,
@@ -363,6 +364,14 @@ def test_a_refused_hand_off_aborts_at_once_without_waiting_for_t0() -> None:
     assert c.state is CountState.ABORTED
     assert VehicleCommand.ABORT in commands(actions)
     assert "did not take the terminal count" in of_type(actions, CountChanged)[-1].reason
+
+
+def test_an_accepted_hand_off_is_the_vehicle_taking_the_count_before_its_heartbeat_says_so() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)
+    c.handle(VehicleCommandAccepted(VehicleCommand.START_TERMINAL_COUNT), 109.5)  # answered just before T-0
+    c.handle(Tick(), 111.0)
+    assert c.state is CountState.LIFTOFF
 
 
 def test_a_failed_hand_off_reply_after_the_vehicle_counts_changes_nothing() -> None:

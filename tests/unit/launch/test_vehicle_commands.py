@@ -76,6 +76,14 @@ async def test_the_handoff_hands_the_count_time_to_the_vehicle() -> None:
     assert "T-30" in detail
 
 
+async def test_a_late_handoff_gives_the_vehicle_the_count_time_as_it_is_sent() -> None:
+    service = Recorder()
+    await MavlinkCommander(service, {}, now_s=lambda: 112.5)(
+        CommandVehicle(at_s=100.0, command=VehicleCommand.START_TERMINAL_COUNT, t_count_s=-30.0)
+    )
+    assert service.sent[1][:3] == ("long", 52501, (-17.5,))  # 12.5 s of the count went by
+
+
 @pytest.mark.parametrize("command", [VehicleCommand.HOLD_COUNT, VehicleCommand.RESUME_COUNT])
 @pytest.mark.parametrize(
     ("phase", "sent"),

@@ -6,7 +6,9 @@ time in control ticks. ``run(speed, clock)`` paces it so simulated time keeps at
 time × speed (``speed=math.inf``: flat out, yielding to the event loop between chunks), which is
 what the MAVLink endpoint runs beside; ``time_s`` is the simulated time the endpoint puts in
 SYSTEM_TIME. The runner owns the things no flight computer controls: the hold-down clamps'
-latch, the flight termination system's effect, and fault knobs: engine failures by hand
+latch, the flight termination system's effect, the cargo bay's environment (``physics.cargo_bay``,
+stepped with each tick and read through ``read_cargo_bay``), the cargo loaded (``cargo_mass_kg``:
+the vehicle's inert mass follows it until liftoff), and fault knobs: engine failures by hand
 (``fail_engines``) or from a fault schedule's vehicle faults, applied at the start of each control
 tick once their moment (since the start, the first ignition or liftoff) has come and told through
 ``on_fault``. Knows nothing of MAVLink or of the flight software's internals beyond its seam.
@@ -26,6 +28,8 @@ from firmware_sim.faults.schedule import PlatformFault, VehicleFault
 from firmware_sim.faults.timeline import Epochs, FaultLog, VehicleCondition, vehicle_condition
 from firmware_sim.firmware.computer import FlightComputer
 from firmware_sim.firmware.frames import ActuatorFrame
+from firmware_sim.physics import cargo_bay
+from firmware_sim.physics.cargo_bay import CargoBayReading, CargoBayState, Shock, ShockKind
 from firmware_sim.physics.config import PlatformKind, VehicleConfig
 from firmware_sim.physics.earth import approximate_height_m
 from firmware_sim.physics.engine import EngineMode
@@ -54,6 +58,15 @@ _BEHIND_CHUNK_SIM_S = 0.1
 _TIME_EPSILON_S = 1e-9
 _ON_PAD = int(VehicleStatus.ON_PAD)
 _ENGINE_OFF = int(EngineMode.OFF)
+_G0_MPS2 = 9.80665
+#: The physics' events that shake the cargo bay, and how.
+_BAY_SHOCKS = {
+    EventKind.IGNITION: ShockKind.ENGINE_START,
+    EventKind.LIFTOFF: ShockKind.LIFTOFF,
+    EventKind.MECO: ShockKind.ENGINE_CUTOFF,
+    EventKind.TOUCHDOWN: ShockKind.TOUCHDOWN,
+    EventKind.SPLASHDOWN: ShockKind.SPLASHDOWN,
+}
 
 
 class RunnerClock(Protocol):
@@ -95,6 +108,7 @@ class SitlRunner:
         faults: Sequence[VehicleFault] = (),
         deck_faults: Sequence[PlatformFault] = (),
         on_fault: Callable[[str], None] | None = None,
+        cargo_mass_kg: Callable[[], float] | None = None,
     ) -> None:
         """Put the vehicle on the launch platform's pad, engines off, tanks full.
 
@@ -111,6 +125,8 @@ class SitlRunner:
             faults: vehicle faults of a fault schedule, applied when their moment comes.
             deck_faults: platform faults the platforms were built with (their conditions); only told.
             on_fault: told a line as each fault begins or ends ("fault: engine_out ... at liftoff+20.0 s").
+            cargo_mass_kg: the cargo loaded (kg), asked every tick until liftoff: the vehicle's
+                inert mass is its config's dry mass plus this (None: the config's cargo).
 
         Raises:
             ValueError: without a launch platform, or for non-positive ticks.
@@ -163,6 +179,12 @@ class SitlRunner:
         self._fault_log = FaultLog((*self._faults, *deck_faults))
         self._on_fault = on_fault
         self._fault_condition = VehicleCondition()
+        self._cargo_mass_kg = cargo_mass_kg
+        pad_height = float(approximate_height_m(self.state.position_ecef_m[0]))
+        pad_air = cargo_bay.air_data(
+            pad_height, 0.0, vehicle_config.structure.nose_radius_m, self.model.atmosphere
+        )
+        self._bay: CargoBayState = cargo_bay.on_pad(self.state.time_s, pad_air.ambient_pressure_pa)
 
     @property
     def time_s(self) -> float:
@@ -179,6 +201,16 @@ class SitlRunner:
     def fail_engines(self, count: int = 1) -> None:
         """Engine-out: ``count`` engines can no longer burn from now on."""
         self.state = dataclasses.replace(self.state, engines_failed=np.array([count], dtype=np.int64))
+
+    @property
+    def cargo_bay(self) -> CargoBayState:
+        """The cargo bay's environment now."""
+        return self._bay
+
+    def read_cargo_bay(self) -> CargoBayReading:
+        """What the bay's sensors report now: the peak and RMS since the previous read (cleared by it)."""
+        reading, self._bay = cargo_bay.read(self._bay)
+        return reading
 
     @property
     def fault_condition(self) -> VehicleCondition:
@@ -213,8 +245,10 @@ class SitlRunner:
         return done(self)
 
     def _tick(self) -> None:
-        if self._fault_log.pending:
+        if self._fault_log.pending or self._fault_condition.changing:
             self._apply_faults(self.state.time_s)
+        if self._cargo_mass_kg is not None and self.liftoff_time_s is None:
+            self._load_cargo(self._cargo_mass_kg())
         state = self.state
         clamps_closed = int(state.status[0]) == _ON_PAD and not self._clamps_released
         frame = self.sensors.frame(state, self._previous, clamps_closed)
@@ -227,9 +261,11 @@ class SitlRunner:
             self._clamps_released = True
         if actuators.fts_fire and not self.terminated:
             self.terminated = True
-        result = self.integrator.advance(state, self._commands(actuators), self._tick_length(state))
+        tick_s = self._tick_length(state)
+        result = self.integrator.advance(state, self._commands(actuators), tick_s)
         self._previous = state
         self.state = result.state
+        self._step_cargo_bay(state, result.state, result.events, frame.imu.specific_force_body_mps2)
         for event in result.events:
             self.events.append(event)
             if event.kind is EventKind.IGNITION and self.ignition_time_s is None:
@@ -254,6 +290,59 @@ class SitlRunner:
                     int(state.engines_lit[0]),
                 )
             )
+
+    def _load_cargo(self, cargo_kg: float) -> None:
+        structure = self.model.config.structure
+        inert = np.array([structure.dry_mass_kg + max(cargo_kg, 0.0)])
+        if not np.array_equal(inert, self.state.inert_mass_kg):
+            self.state = dataclasses.replace(self.state, inert_mass_kg=inert)
+
+    def _step_cargo_bay(
+        self,
+        before: VehicleState,
+        after: VehicleState,
+        events: Sequence[Event],
+        specific_force_body_mps2: tuple[float, float, float],
+    ) -> None:
+        """The bay over the tick just flown: the air at its start, the heat the physics integrated."""
+        dt_s = after.time_s - before.time_s
+        velocity = before.velocity_ecef_mps[0]
+        height = float(approximate_height_m(before.position_ecef_m[0]))
+        config = self.model.config
+        air = cargo_bay.air_data(
+            height, float(np.sqrt(velocity @ velocity)), config.structure.nose_radius_m, self.model.atmosphere
+        )
+        heat_flux = air.heat_flux_w_per_m2
+        if dt_s > 0.0:
+            heat_flux = float(after.heat_load_j_per_m2[0] - before.heat_load_j_per_m2[0]) / dt_s
+        shocks = []
+        for event in events:
+            kind = _BAY_SHOCKS.get(event.kind)
+            if kind is ShockKind.TOUCHDOWN and event.touchdown is not None:
+                shocks.append(Shock(kind, event.touchdown.vertical_speed_mps))
+            elif kind is ShockKind.SPLASHDOWN:
+                impact = after.velocity_ecef_mps[0]
+                shocks.append(Shock(kind, float(np.sqrt(impact @ impact))))
+            elif kind is not None:
+                shocks.append(Shock(kind))
+        lit = int(before.engines_lit[0])
+        engines = config.engine.count
+        sensed = math.sqrt(sum(f * f for f in specific_force_body_mps2)) / _G0_MPS2
+        condition = self._fault_condition
+        inputs = cargo_bay.BayInputs(
+            ambient_pressure_pa=air.ambient_pressure_pa,
+            heat_flux_w_per_m2=heat_flux,
+            dynamic_pressure_pa=air.dynamic_pressure_pa,
+            sensed_acceleration_g=sensed,
+            engines_lit=lit,
+            engine_count=engines,
+            throttle=float(before.thrust_fraction[0]) * engines / lit if lit else 0.0,
+            conditioned=self.liftoff_time_s is None and int(before.status[0]) == _ON_PAD,
+            shocks=tuple(shocks),
+            heating_rise_degc=condition.bay_heating_degc,
+            smoke=condition.bay_smoke,
+        )
+        self._bay = cargo_bay.advance(self._bay, inputs, dt_s)
 
     def _tick_length(self, state: VehicleState) -> float:
         if (

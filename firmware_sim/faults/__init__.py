@@ -2,6 +2,8 @@
 (``timeline``). The runner and the platform process apply them; docs/sitl.md describes the file."""
 
 from firmware_sim.faults.schedule import (
+    CargoBayHeating,
+    CargoBaySmoke,
     EngineOut,
     Epoch,
     FaultSchedule,
@@ -24,6 +26,8 @@ from firmware_sim.faults.timeline import (
 )
 
 __all__ = [
+    "CargoBayHeating",
+    "CargoBaySmoke",
     "EngineOut",
     "Epoch",
     "Epochs",

@@ -105,8 +105,53 @@ class LowChamberPressure:
         _optional_positive(self, "for_s")
 
 
-VehicleFault = EngineOut | LowChamberPressure
-VEHICLE_KINDS: Mapping[str, type[VehicleFault]] = {k.KIND: k for k in (EngineOut, LowChamberPressure)}
+#: The hottest a fault may make the bay air (ASSUMPTION: past this the bay's own sensors saturate).
+_MOST_BAY_RISE_DEGC = 500.0
+
+
+@dataclass(frozen=True, slots=True)
+class CargoBayHeating:
+    """A heat source in the cargo bay (a heater stuck on, lithium cells in thermal runaway): the bay
+    air rises by ``rise_degc`` over ``ramp_s`` (steadily; 0: at once) and stays that much warmer."""
+
+    KIND: ClassVar[str] = "cargo_bay_heating"
+    at_s: float
+    rise_degc: float
+    after: Epoch = Epoch.LIFTOFF
+    ramp_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        _time(self, "at_s")
+        if not (math.isfinite(self.rise_degc) and 0.0 < self.rise_degc <= _MOST_BAY_RISE_DEGC):
+            wanted = f"a temperature rise > 0 and <= {_MOST_BAY_RISE_DEGC:g} degC"
+            raise FieldError("rise_degc", wanted, self.rise_degc)
+        _time(self, "ramp_s")
+
+    @property
+    def for_s(self) -> float | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CargoBaySmoke:
+    """Smoke in the cargo bay: its smoke detectors trip and stay tripped."""
+
+    KIND: ClassVar[str] = "cargo_bay_smoke"
+    at_s: float
+    after: Epoch = Epoch.LIFTOFF
+
+    def __post_init__(self) -> None:
+        _time(self, "at_s")
+
+    @property
+    def for_s(self) -> float | None:
+        return None
+
+
+VehicleFault = EngineOut | LowChamberPressure | CargoBayHeating | CargoBaySmoke
+VEHICLE_KINDS: Mapping[str, type[VehicleFault]] = {
+    k.KIND: k for k in (EngineOut, LowChamberPressure, CargoBayHeating, CargoBaySmoke)
+}
 
 
 # --- platform faults -------------------------------------------------------------------------------

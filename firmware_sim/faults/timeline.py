@@ -1,7 +1,8 @@
 """What a fault schedule puts in force at a simulated time, and the lines that say so. Pure.
 
 ``vehicle_condition(faults, now_s, epochs)`` is what the runner applies at each control tick: how
-many engines have failed and what fraction of its chamber pressure a lit engine delivers.
+many engines have failed, what fraction of its chamber pressure a lit engine delivers, and how much
+warmer a heat source has made the cargo bay and whether there is smoke in it.
 ``platform_conditions(faults, config)`` turns a platform's faults into the physics' own values
 (``physics.conditions``), which the platform model folds in by time. ``FaultLog`` tells, once
 each, the faults that have begun or ended ("fault: engine_out (1 engine) at liftoff+20.0 s (sim 24.8 s)").
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from firmware_sim.faults.schedule import (
+    CargoBayHeating,
+    CargoBaySmoke,
     EngineOut,
     Epoch,
     LowChamberPressure,
@@ -29,6 +32,8 @@ from firmware_sim.physics.config import PlatformConfig
 from firmware_sim.physics.waves import SeaState
 
 Fault = VehicleFault | PlatformFault
+#: The vehicle faults: their ``at_s`` counts from their ``after``.
+_VEHICLE_KINDS = (EngineOut, LowChamberPressure, CargoBayHeating, CargoBaySmoke)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +51,19 @@ class Epochs:
 
 @dataclass(frozen=True, slots=True)
 class VehicleCondition:
-    """The vehicle's faults in force: engines failed, and what a lit engine delivers of its thrust."""
+    """The vehicle's faults in force: engines failed, what a lit engine delivers of its thrust, the
+    cargo bay's extra warmth and smoke; ``changing``: a fault is still ramping (ask again next tick)."""
 
     engines_failed: int = 0
     thrust_factor: float = 1.0
+    bay_heating_degc: float = 0.0
+    bay_smoke: bool = False
+    changing: bool = False
 
 
 def start_s(fault: Fault, epochs: Epochs) -> float | None:
     """When ``fault`` begins (simulated s since the process started), or None while not known."""
-    if isinstance(fault, EngineOut | LowChamberPressure):
+    if isinstance(fault, _VEHICLE_KINDS):
         epoch = epochs.of(fault.after)
         return None if epoch is None else epoch + fault.at_s
     return fault.at_s
@@ -77,16 +86,25 @@ def _in_force(fault: Fault, now_s: float, epochs: Epochs) -> bool:
 
 
 def vehicle_condition(faults: Sequence[VehicleFault], now_s: float, epochs: Epochs) -> VehicleCondition:
-    """The vehicle faults in force at ``now_s``: failed engines add up, chamber-pressure factors multiply."""
-    failed, factor = 0, 1.0
+    """The vehicle faults in force at ``now_s``: failed engines add up, chamber-pressure factors
+    multiply, bay heat sources add up (each along its ramp)."""
+    failed, factor, heating, smoke, changing = 0, 1.0, 0.0, False, False
     for fault in faults:
         if not _in_force(fault, now_s, epochs):
             continue
         if isinstance(fault, EngineOut):
             failed += fault.engines
-        else:
+        elif isinstance(fault, LowChamberPressure):
             factor *= fault.factor
-    return VehicleCondition(failed, factor)
+        elif isinstance(fault, CargoBayHeating):
+            begins = start_s(fault, epochs)
+            assert begins is not None  # in force
+            done = 1.0 if fault.ramp_s == 0.0 else min((now_s - begins) / fault.ramp_s, 1.0)
+            heating += fault.rise_degc * done
+            changing = changing or done < 1.0
+        else:
+            smoke = True
+    return VehicleCondition(failed, factor, heating, smoke, changing)
 
 
 def platform_conditions(faults: Sequence[PlatformFault], config: PlatformConfig) -> PlatformConditions:
@@ -135,6 +153,10 @@ def describe(fault: Fault) -> str:
     if isinstance(fault, LowChamberPressure):
         lasting = "" if fault.for_s is None else f" for {fault.for_s:g} s"
         return f"low_chamber_pressure (x{fault.factor:.2f}{lasting})"
+    if isinstance(fault, CargoBayHeating):
+        return f"cargo_bay_heating (+{fault.rise_degc:g} degC over {fault.ramp_s:g} s)"
+    if isinstance(fault, CargoBaySmoke):
+        return "cargo_bay_smoke"
     where = f" on {fault.platform}" if fault.platform else ""
     if isinstance(fault, SeaStateChange):
         text = f"sea_state{where} (Hs {fault.significant_wave_height_m:g} m, Tp {fault.peak_period_s:g} s"
@@ -151,7 +173,7 @@ def describe(fault: Fault) -> str:
 def when(fault: Fault, offset_s: float = 0.0) -> str:
     """The fault's moment as a test engineer writes it: ``liftoff+20.0 s``, ``ignition+0.5 s``, ``120 s``."""
     at = fault.at_s + offset_s
-    if isinstance(fault, EngineOut | LowChamberPressure):
+    if isinstance(fault, _VEHICLE_KINDS):
         if fault.after is Epoch.LIFTOFF:
             return f"liftoff+{at:.1f} s"
         if fault.after is Epoch.IGNITION:
@@ -203,7 +225,7 @@ class FaultLog:
 
 
 def _sim(fault: Fault, time_s: float) -> str:
-    relative = isinstance(fault, EngineOut | LowChamberPressure) and fault.after is not Epoch.START
+    relative = isinstance(fault, _VEHICLE_KINDS) and fault.after is not Epoch.START
     return f" (sim {time_s:.1f} s)" if relative else ""
 
 

@@ -6,6 +6,8 @@ endpoint, HIL bridge):
 
 * ``FlightComputer(config, params, *, seed)``; ``params`` is anything with ``get(name) -> float``
   (``ParamSource``), read every tick so a parameter set from the ground acts at once;
+  ``param_veto(name, value)`` says why a parameter may not change now (the cargo mass, once armed;
+  the guidance flies the dry vehicle plus that cargo, fixed when the vehicle is armed);
 * ``set_flight_plan(plan)``, ``command(command, now_s, args) -> CommandOutcome``,
   ``ground_link(up, now_s)``;
 * ``tick(sensors, now_s, dt_s) -> ActuatorFrame`` and ``telemetry() -> FlightTelemetry``.
@@ -20,6 +22,7 @@ physics models, MAVLink or the simulator's clock.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Protocol
@@ -51,6 +54,7 @@ from firmware_sim.firmware.navigation import (
     NavState,
     deck_estimate,
 )
+from firmware_sim.firmware.param_defs import CARGO_MASS_PARAM, cargo_mass_kg
 from firmware_sim.firmware.phases import AIRBORNE_PHASES, PhaseEvent, coarse_state, next_phase
 from firmware_sim.firmware.telemetry import (
     CountdownTelemetry,
@@ -152,6 +156,21 @@ class FlightComputer:
     def param(self, name: str) -> float:
         return float(self._params.get(name))
 
+    def param_veto(self, name: str, value: float) -> str:
+        """Why parameter ``name`` may not be set to ``value`` now (``""``: it may)."""
+        if name == CARGO_MASS_PARAM and (self._armed or self._phase not in (P.SAFE, P.STANDBY)):
+            return f"{name} is locked while armed or in flight (it may change in SAFE or STANDBY, disarmed)"
+        return ""
+
+    @property
+    def cargo_mass_kg(self) -> float:
+        """The cargo loaded (kg): CARGO_MASS_KG as the ground set it, or the configured cargo."""
+        return cargo_mass_kg(self.param(CARGO_MASS_PARAM), self.config.vehicle)
+
+    def _loaded_config(self) -> FlightSoftwareConfig:
+        """The config with the cargo loaded now (what the guidance plans with)."""
+        return dataclasses.replace(self.config, vehicle=self.config.vehicle.with_cargo(self.cargo_mass_kg))
+
     @property
     def phase(self) -> FlightPhase:
         return self._phase
@@ -192,6 +211,9 @@ class FlightComputer:
         if command is VehicleCommand.ARM:
             if self._armed:
                 return CommandOutcome.accepted("already armed")
+            assert self._plan is not None  # _check
+            # The cargo is locked from now on: the guidance plans with what is loaded now.
+            self._guidance = self._build_guidance(self._plan)
             self._armed = True
             self._event(Severity.NOTICE, "armed")
         elif command is VehicleCommand.DISARM:
@@ -595,7 +617,7 @@ class FlightComputer:
     def _mass_kg(self) -> float:
         sensors = self._sensors
         tanks = (sensors.lox_mass_kg + sensors.ch4_mass_kg) if sensors is not None else 0.0
-        return self.config.vehicle.inert_mass_kg + tanks
+        return self.config.vehicle.dry_mass_kg + self.cargo_mass_kg + tanks
 
     def _thrust_estimate_n(self) -> float:
         sensors, nav = self._sensors, self._nav
@@ -702,9 +724,10 @@ class FlightComputer:
         )
 
     def _build_guidance(self, plan: FlightPlan) -> Guidance:
+        config = self._loaded_config()
         if plan.mission is MissionKind.HOP_TEST:
-            return HopGuidance(self.config, plan)
-        return CargoGuidance(self.config, plan)
+            return HopGuidance(config, plan)
+        return CargoGuidance(config, plan)
 
     # --- telemetry -----------------------------------------------------------------------------
 

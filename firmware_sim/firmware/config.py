@@ -64,6 +64,9 @@ class VehicleKnowledge:
     drag_coefficient: float  # subsonic, for the impact-point predictor and the landing burn
     drag_coefficient_supersonic: float = 0.0  # above ~Mach 1.2 (0: the subsonic value)
     normal_force_slope_per_rad: float = 2.0  # body lift across the flow, for steering in the air
+    #: The nominal cargo inside ``inert_mass_kg``: the parameter CARGO_MASS_KG's default, the rest
+    #: of the inert mass is the dry vehicle's.
+    cargo_mass_kg: float = 0.0
 
     def __post_init__(self) -> None:
         _require(self.engine_count >= 1, "vehicle.engine_count must be >= 1")
@@ -78,6 +81,21 @@ class VehicleKnowledge:
         ):
             _require(getattr(self, name) > 0, f"vehicle.{name} must be > 0")
         _require(0.0 < self.min_throttle <= 1.0, "vehicle.min_throttle must be in (0, 1]")
+        _require(
+            0.0 <= self.cargo_mass_kg < self.inert_mass_kg,
+            "vehicle.cargo_mass_kg must be >= 0 and less than vehicle.inert_mass_kg (dry + cargo)",
+        )
+
+    @property
+    def dry_mass_kg(self) -> float:
+        """The vehicle without its cargo (and without propellant)."""
+        return self.inert_mass_kg - self.cargo_mass_kg
+
+    def with_cargo(self, cargo_mass_kg: float) -> VehicleKnowledge:
+        """These numbers with another cargo loaded (the inert mass follows)."""
+        return dataclasses.replace(
+            self, inert_mass_kg=self.dry_mass_kg + cargo_mass_kg, cargo_mass_kg=cargo_mass_kg
+        )
 
     @property
     def supersonic_drag_ratio(self) -> float:

@@ -3,16 +3,23 @@
 The parameter store (``params.py``) loads ``PARAMETERS`` and serves them over the MAVLink
 parameter protocol; the flight software reads them by name through ``ParamSource.get`` every tick,
 so a value set from the ground takes effect at once. Names are MAVLink param ids (at most 16
-characters). Knows nothing of how parameters are stored, persisted or sent.
+characters). ``parameters_for(vehicle)`` is the table of one vehicle: the same, with the
+defaults that come from its config (the cargo loaded). Knows nothing of how parameters are stored,
+persisted or sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
+from firmware_sim.firmware.config import VehicleKnowledge
+
 #: MAVLink PARAM_VALUE.param_id holds at most 16 characters.
 PARAM_ID_MAX_CHARS = 16
+#: The cargo loaded, kg (the only parameter that may not change in flight).
+CARGO_MASS_PARAM = "CARGO_MASS_KG"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +103,34 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec(
         "LND_HEAVE_GAIN", 1.0, 0.0, 1.5, "", "Fraction of the deck's heave rate followed near touchdown"
     ),
+    # Cargo (issue 11): what the ground loaded, from its manifest. Set only in SAFE or STANDBY,
+    # disarmed (``FlightComputer.param_veto``); the guidance flies dry + this from arming on.
+    # ASSUMPTION: up to twice the cargo vehicle's 10 t goal (domain.md §1.1); the ground checks the
+    # manifest against the bay's own limits.
+    ParamSpec(
+        CARGO_MASS_PARAM,
+        -1.0,
+        -1.0,
+        20000.0,
+        "kg",
+        "Cargo loaded; the guidance's inert mass is the dry vehicle plus this (-1: the configured cargo)",
+    ),
 )
 
 
 def parameter_defaults() -> dict[str, float]:
     """Every parameter at its default (what a fresh flight computer starts with)."""
     return {spec.name: spec.default for spec in PARAMETERS}
+
+
+def parameters_for(vehicle: VehicleKnowledge) -> tuple[ParamSpec, ...]:
+    """``PARAMETERS`` with one vehicle's defaults: CARGO_MASS_KG is its configured cargo."""
+    return tuple(
+        dataclasses.replace(spec, default=vehicle.cargo_mass_kg) if spec.name == CARGO_MASS_PARAM else spec
+        for spec in PARAMETERS
+    )
+
+
+def cargo_mass_kg(value: float, vehicle: VehicleKnowledge) -> float:
+    """The cargo a CARGO_MASS_KG value means (a negative value: the configured cargo)."""
+    return vehicle.cargo_mass_kg if value < 0.0 else value

@@ -74,6 +74,8 @@ class FlightComputerLike(Protocol):
 
     def ground_link(self, up: bool, now_s: float) -> None: ...
 
+    def param_veto(self, name: str, value: float) -> str: ...
+
     def telemetry(self) -> FlightTelemetry: ...
 
 
@@ -114,7 +116,7 @@ class VehicleEndpoint:
         texts = StatusTexts()
         self._texts = texts
         self.rates = MessageRates(vehicle_telemetry.default_rates_hz(settings.telemetry_hz))
-        self.params = ParamProtocol(params, texts)
+        self.params = ParamProtocol(params, texts, veto=computer.param_veto)
         self.commands = CommandProtocol(
             settings.system_id, settings.component_id, self._command, texts,
             local={

@@ -9,6 +9,9 @@ test needs sensors), yet it serves every MAVLink service; link tests and the dem
 A fault schedule (``--faults``) is applied here too: its vehicle faults by the runner, its platform
 faults by the models of the platforms the vehicle lands on (the same sea and station as the
 platform processes given the same file); each fault is told on ``report`` (stderr) as it begins.
+In SITL the physics' inert mass follows the cargo the ground sets (CARGO_MASS_KG) until liftoff,
+and CARGO_BAY reads the runner's bay; a flight computer alone steps a bay model of its own from its
+telemetry (``io.cargo_bay_sensors``).
 
 The composition root of the simulator: the only place that reads config files and builds the
 parts. Knows nothing of the services' rules.
@@ -17,6 +20,7 @@ parts. Knows nothing of the services' rules.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,14 +28,15 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware_sim.faults.schedule import FaultSchedule, load_fault_schedule
+from firmware_sim.faults.schedule import CargoBayHeating, CargoBaySmoke, FaultSchedule, load_fault_schedule
 from firmware_sim.faults.timeline import platform_conditions, summary
 from firmware_sim.firmware.computer import FlightComputer
 from firmware_sim.firmware.config import FlightSoftwareConfig, load_flight_software_config
 from firmware_sim.firmware.flight_plan import KnownPlatform, PlatformDirectory
 from firmware_sim.firmware.flight_plan_types import PlatformSite
-from firmware_sim.firmware.param_defs import PARAMETERS
+from firmware_sim.firmware.param_defs import parameters_for
 from firmware_sim.firmware.params import ParamStore
+from firmware_sim.io.cargo_bay_sensors import SnapshotBay, runner_bay
 from firmware_sim.io.hil_flight_computer import HilFlightComputerBridge
 from firmware_sim.io.hil_messages import SensorFrameAssembler
 from firmware_sim.io.hil_physics import HilPhysics
@@ -159,7 +164,9 @@ def _make_runner(
     built: _Built,
     coast_tick_s: float | None = None,
     report: Callable[[str], None] = report_on_stderr,
+    follow_cargo: bool = False,
 ) -> Callable[[FlightComputer], SitlRunner]:
+    """``follow_cargo``: the physics' inert mass follows the computer's cargo (SITL: one process)."""
     faults = built.faults
 
     def make(computer: FlightComputer) -> SitlRunner:
@@ -177,6 +184,7 @@ def _make_runner(
             vehicle_config, platforms, computer, seed=options.seed,
             sensor_config=load_sensor_config(built.fs_path), keep_trace=False, coast_tick_s=coast_tick_s,
             faults=faults.vehicle, deck_faults=faults.platform, on_fault=report,
+            cargo_mass_kg=(lambda: computer.cargo_mass_kg) if follow_cargo else None,
         )  # fmt: skip
 
     return make
@@ -201,13 +209,16 @@ async def serve_vehicle(
     if options.hil is not None and options.faults is not None:
         raise ValueError("--faults belongs to the physics (firmware-sim physics), not the flight computer")
     built = _load(options, vehicle_config)
-    params = ParamStore.from_specs(PARAMETERS, path=options.params_file)
+    params = ParamStore.from_specs(parameters_for(built.fs_config.vehicle), path=options.params_file)
     computer = FlightComputer(built.fs_config, params, seed=options.seed)
     launch = next((c for _, c in built.platform_configs if c.kind is PlatformKind.LAUNCH_PLATFORM), None)
+    fs_vehicle = built.fs_config.vehicle
     context = TelemetryContext(
         sim_epoch_unix_s=time.time(),
-        engine_count=built.fs_config.vehicle.engine_count,
+        engine_count=fs_vehicle.engine_count,
         home_altitude_m=launch.position.deck_height_m if launch else 0.0,
+        # ASSUMPTION: a blunt nose of the body's radius, as the physics configs have it.
+        cargo_bay=SnapshotBay(fs_vehicle.engine_count, fs_vehicle.diameter_m / 2.0),
     )
     settings = options.endpoint
     async with AsyncExitStack() as stack:
@@ -223,7 +234,9 @@ async def serve_vehicle(
             sim_time_s = _bridge_clock(bridge)
             mode = f"flight computer on HIL link {options.hil}"
         elif vehicle_config is not None:
-            runner = _make_runner(options, vehicle_config, built, options.coast_tick_s, report)(computer)
+            make = _make_runner(options, vehicle_config, built, options.coast_tick_s, report, True)
+            runner = make(computer)
+            context = dataclasses.replace(context, cargo_bay=runner_bay(runner))
             sim_time_s = _runner_clock(runner)
             mode = "SITL" + ("" if options.speed == 1 else f" at {options.speed:g}x")
         else:
@@ -267,6 +280,8 @@ async def serve_physics(
         raise ValueError("physics needs --config (the vehicle) and --hil (the link to the flight computer)")
     vehicle_config = load_vehicle_config(options.vehicle_config)
     built = _load(options, vehicle_config)
+    if any(isinstance(f, CargoBayHeating | CargoBaySmoke) for f in built.faults.vehicle):
+        report("firmware-sim: cargo-bay faults act in SITL only: the HIL link carries no cargo-bay data")
     platform_ids = {c.name: sysid for sysid, c in built.platform_configs}
     async with open_stream(parse_address(options.hil)) as stream:
         port = MavlinkPort(stream, new_codec(options.endpoint.system_id, options.endpoint.component_id))

@@ -3,7 +3,9 @@
 Standard messages carry what a stock ground station understands (position, attitude, IMU, state);
 the flight phase travels in HEARTBEAT ``custom_mode`` while MAV_STATE, the armed flag and
 EXTENDED_SYS_STATE.landed_state stay truthful. Rocket specifics go in our dialect's ENGINE_STATUS
-(one per engine), TANK_STATUS, COUNTDOWN and IMPACT_POINT. Timestamps are simulation time: boot is
+(one per engine), TANK_STATUS, COUNTDOWN, IMPACT_POINT and CARGO_BAY. CARGO_BAY reads the bay's
+sensors through the context (``TelemetryContext.cargo_bay``; a read clears their peak and RMS
+window, so the message carries them since the previous one). Timestamps are simulation time: boot is
 simulation time 0, and SYSTEM_TIME's UNIX time is the simulation's start epoch plus simulation
 time, so a ground station that follows SYSTEM_TIME keeps pace with an accelerated run. Quantities
 the flight computer does not measure travel as NaN (floats) or the field's "unknown" value.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from firmware_sim.firmware.telemetry import FlightTelemetry
+from firmware_sim.physics.cargo_bay import SET_POINT_DEGC, SET_POINT_HUMIDITY_PCT, CargoBayReading
 from gcs.protocol.dialect import CountdownState, EngineState, FlightPhase, seaport
 
 S = seaport
@@ -54,6 +57,9 @@ class TelemetryContext:
     home_altitude_m: float = 0.0
     """Altitude (m, as the navigation reports it) that GLOBAL_POSITION_INT.relative_alt counts from."""
     mixture_ratio: float = _NAN
+    cargo_bay: Callable[[FlightTelemetry], CargoBayReading] | None = None
+    """Reads the cargo bay's sensors for one CARGO_BAY message (``firmware_sim.io.cargo_bay_sensors``);
+    None: a conditioned bay at rest."""
 
 
 def heartbeat(t: FlightTelemetry) -> Any:
@@ -122,23 +128,16 @@ def gps_raw_int(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
     )  # fmt: skip
 
 
-# ASSUMPTION: a conditioned, sealed bay: 20 °C and 40 % on the pad, pressure held near one
-# atmosphere; shock and vibration from the engines while they run and from the touchdown.
-_BAY_TEMPERATURE_DEGC = 20.0
-_BAY_HUMIDITY_PCT = 40.0
-_BAY_PRESSURE_PA = 101_325.0
+#: A bay with no sensors behind it: conditioned and at rest on the pad.
+_BAY_AT_REST = CargoBayReading(SET_POINT_DEGC, SET_POINT_HUMIDITY_PCT, 101_325.0, 1.0, 0.01, False)
 
 
 def cargo_bay(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
-    running = t.engine.engines_running > 0
-    vibration_g = 0.8 * t.engine.throttle if running else 0.02
-    shock_g = 0.0
-    if t.touchdown is not None and t.time_s - t.touchdown.time_s < 2.0:
-        shock_g = 1.0 + t.touchdown.vertical_speed_mps / 2.0  # a soft landing is a couple of g
+    bay = ctx.cargo_bay(t) if ctx.cargo_bay is not None else _BAY_AT_REST
     return S.MAVLink_cargo_bay_message(
-        _ms(t.time_s), _BAY_TEMPERATURE_DEGC, _BAY_HUMIDITY_PCT, _BAY_PRESSURE_PA, max(shock_g, vibration_g),
-        vibration_g, 0,
-    )
+        _ms(t.time_s), bay.temperature_degc, bay.humidity_pct, bay.pressure_pa, bay.peak_shock_g,
+        bay.vibration_g_rms, int(bay.smoke_detected),
+    )  # fmt: skip
 
 
 def global_position_int(t: FlightTelemetry, ctx: TelemetryContext) -> Any:

@@ -75,6 +75,18 @@ _VEHICLE_FIELDS: dict[str, FieldInfo] = {
     "link.vehicle_heartbeat_age_s": _vehicle("time since the vehicle's last heartbeat", "s", "link"),
     "link.vehicle_packet_loss_pct": _vehicle("vehicle link packet loss", "%", "link"),
     "cargo_bay.temperature_degc": _vehicle("cargo bay air temperature", "degC", "CARGO_BAY"),
+    "cargo_bay.humidity_pct": _vehicle("cargo bay relative humidity", "%", "CARGO_BAY"),
+    "cargo_bay.pressure_pa": _vehicle("cargo bay air pressure, absolute", "Pa", "CARGO_BAY"),
+    "cargo_bay.peak_shock_g": _vehicle(
+        "highest acceleration in the cargo bay since the previous report, in standard gravities",
+        "g",
+        "CARGO_BAY",
+    ),
+    "cargo_bay.vibration_rms_g": _vehicle(
+        "cargo bay vibration since the previous report, RMS acceleration in standard gravities",
+        "g",
+        "CARGO_BAY (vibration_g_rms)",
+    ),
     "cargo_bay.smoke_detected": _vehicle(
         "1 if any cargo bay smoke detector is triggered", "bool", "CARGO_BAY"
     ),

@@ -6,6 +6,10 @@ alert conditions for the ``AlertBoard``, which latches them until acknowledged. 
 nothing here: loss of the vehicle's data is the range-safety monitor's business, with its own
 data-loss flight time.
 
+A red line may hold only for some cargo: ``handling_classes`` names the manifest handling classes
+it protects (lithium batteries, perishables...); ``red_lines_for_cargo`` keeps those whose classes
+the loaded cargo holds, and every line without classes.
+
 Rules are data: ``configs/limits/red-lines.toml`` (format in docs/launch-control.md).
 Knows nothing of the count, the links or the clock.
 """
@@ -21,6 +25,7 @@ from pathlib import Path
 from gcs.config import load_toml
 from gcs.domain.fields import Sample
 from gcs.domain.limits import Limit, Persistence
+from gcs.domain.manifest import HandlingClass
 from gcs.domain.phases import AIRBORNE_PHASES, FlightPhase
 from gcs.launch._files import (
     InvalidValue,
@@ -56,6 +61,8 @@ class RedLine:
     phases: frozenset[FlightPhase] = AIRBORNE_PHASES
     red_severity: Severity = Severity.WARNING
     description: str = ""
+    handling_classes: frozenset[HandlingClass] = frozenset()
+    """The cargo this line protects: it holds when the load has any of these classes (empty: always)."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -67,6 +74,18 @@ class RedLine:
     @property
     def alert_key(self) -> str:
         return f"red_line:{self.name}"
+
+    def holds_for(self, classes: frozenset[HandlingClass]) -> bool:
+        """Whether this line watches a flight whose cargo holds ``classes``."""
+        return not self.handling_classes or not self.handling_classes.isdisjoint(classes)
+
+
+def red_lines_for_cargo(
+    red_lines: Iterable[RedLine], classes: frozenset[HandlingClass]
+) -> tuple[RedLine, ...]:
+    """The red lines that watch a flight whose cargo holds ``classes`` (in their order): every line
+    without handling classes, and those naming one of ``classes``. No cargo: the lines for any cargo."""
+    return tuple(line for line in red_lines if line.holds_for(classes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +173,7 @@ class _RedLineFile:
     phases: tuple[str, ...] = ()
     red_severity: Severity = Severity.WARNING
     description: str = ""
+    handling_classes: tuple[str, ...] | None = None
 
     def build(self) -> RedLine:
         return RedLine(
@@ -165,7 +185,25 @@ class _RedLineFile:
             phases=phases_from_names(self.phases, "phases") if self.phases else AIRBORNE_PHASES,
             red_severity=self.red_severity,
             description=self.description,
+            handling_classes=_handling_classes(self.handling_classes),
         )
+
+
+def _handling_classes(names: tuple[str, ...] | None) -> frozenset[HandlingClass]:
+    """Classes from their manifest spellings (no key: every cargo; an empty list is a mistake)."""
+    if names is None:
+        return frozenset()
+    allowed = ", ".join(c.value for c in HandlingClass)
+    if not names:
+        raise InvalidValue("handling_classes", f"at least one of {allowed} (or no key: every cargo)", [])
+    classes = set()
+    for i, name in enumerate(names):
+        try:
+            classes.add(HandlingClass(name))
+        except ValueError:
+            wanted = f"a handling class: one of {allowed}"
+            raise InvalidValue(f"handling_classes[{i}]", wanted, name) from None
+    return frozenset(classes)
 
 
 def _limit(spec: LimitSpec, key: str) -> Limit:

@@ -146,5 +146,9 @@ class VehicleTelemetryTranslator:
     def _on_cargo_bay(self, msg: Any, t_s: float) -> Translated:
         return Translated(None, (
             Sample("cargo_bay.temperature_degc", float(msg.temperature_degc), t_s),
+            Sample("cargo_bay.humidity_pct", float(msg.humidity_pct), t_s),
+            Sample("cargo_bay.pressure_pa", float(msg.pressure_pa), t_s),
+            Sample("cargo_bay.peak_shock_g", float(msg.peak_shock_g), t_s),
+            Sample("cargo_bay.vibration_rms_g", float(msg.vibration_g_rms), t_s),
             Sample("cargo_bay.smoke_detected", 1.0 if msg.smoke_detected else 0.0, t_s),
         ))

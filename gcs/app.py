@@ -26,17 +26,23 @@ from typing import Any, TextIO
 from gcs.bridge.catalog import standard_routes
 from gcs.bridge.mqtt import MqttBridge
 from gcs.bridge.settings import bridge_settings
+from gcs.cargo.bay_limits import load_bay_limits
+from gcs.cargo.check import CargoCheck, check_manifest_file
+from gcs.cargo.station import CargoWatch, cargo_criteria, unloaded_item
 from gcs.clock import Clock, WallClock
 from gcs.config import GcsConfig, PlatformLinkConfig, load_gcs_config
 from gcs.console.server import ConsoleServer, ConsoleSettings
 from gcs.console.views import ExpectedPeriods
+from gcs.domain.delivery import DeliveryEvent
+from gcs.domain.fields import Sample
 from gcs.domain.phases import FlightPhase as Phase
 from gcs.errors import ConfigError
 from gcs.fleet.limits import FleetLimits, load_fleet_limits
 from gcs.fleet.station import FleetWatch, FlightRecorded
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
-from gcs.launch.control import FleetStatusReport, LaunchControl, LaunchSetup, load_setup
+from gcs.launch.control import FleetStatusReport, LaunchControl, LaunchSetup, TelemetrySamples, load_setup
+from gcs.launch.redlines import red_lines_for_cargo
 from gcs.launch.runner import CommandOutcome, LaunchRunner, LaunchStatusUpdate
 from gcs.launch.vehicle_commands import MavlinkCommander
 from gcs.links.flight_computer import FlightComputerLink, open_flight_computer
@@ -238,7 +244,8 @@ async def run_station(
     hub = hub or Hub()
     # Settle every setting that can be wrong before anything starts (one clear error, no partial run).
     mqtt_settings = bridge_settings(config.mqtt) if config.mqtt.enabled else None
-    launch_setup = _launch_setup(config)
+    cargo_check = _cargo_check(config)
+    launch_setup = _launch_setup(config, cargo_check)
     fleet_limits = load_fleet_limits(config.fleet.limits) if config.fleet.enabled else None
     platform_names = tuple(p.name for p in config.platforms)
     async with SessionRecorder(recorder_settings(config), clock, platforms=platform_names,
@@ -283,6 +290,14 @@ async def run_station(
                 stack.callback(launch_task.cancel)
                 if console is not None:
                     console.launch = runner
+            if cargo_check is not None:
+                for line in _cargo_lines(cargo_check):
+                    print(f"gcs: cargo: {line}", file=out, flush=True)
+                if runner is not None and launch_setup is not None:
+                    cargo = _cargo_watch(config, cargo_check, launch_setup, fc, runner, recorder, hub=hub,
+                                         clock=clock)
+                    cargo_task = group.create_task(cargo.run(), name="cargo")
+                    stack.callback(cargo_task.cancel)
             if fleet_limits is not None:
                 fleet = _fleet_watch(config, fleet_limits, runner, recorder, hub=hub, clock=clock)
                 fleet_task = group.create_task(fleet.run(), name="fleet")
@@ -353,11 +368,61 @@ def _vehicle_phase(hub: Hub, sysid: int) -> Phase | None:
         return None
 
 
-def _launch_setup(config: GcsConfig) -> LaunchSetup | None:
+def _launch_setup(config: GcsConfig, cargo: CargoCheck | None) -> LaunchSetup | None:
     files = config.launch
     if not files.enabled:
         return None
-    return load_setup(files.countdown, files.commit_criteria, files.red_lines, files.range, files.landing)
+    setup = load_setup(files.countdown, files.commit_criteria, files.red_lines, files.range, files.landing)
+    if cargo is None:
+        return dataclasses.replace(setup, red_lines=red_lines_for_cargo(setup.red_lines, frozenset()))
+    classes = frozenset(c.handling_class for c in cargo.manifest.totals.by_class) if cargo.manifest else None
+    return dataclasses.replace(
+        setup,
+        criteria=setup.criteria + cargo_criteria(config.cargo.mass_tolerance_kg),
+        # A manifest that did not read: every class's red lines watch the bay (the safe side).
+        red_lines=setup.red_lines if classes is None else red_lines_for_cargo(setup.red_lines, classes),
+        recovery=(*setup.recovery, unloaded_item()),
+    )
+
+
+def _cargo_check(config: GcsConfig) -> CargoCheck | None:
+    """The manifest checked against the bay; a manifest with bad rows still starts the station (the
+    manifest criterion is no-go and says why), a bay config that cannot be read does not."""
+    if not config.cargo.manifest:
+        return None
+    return check_manifest_file(config.cargo.manifest, load_bay_limits(config.cargo.vehicle))
+
+
+def _cargo_lines(check: CargoCheck) -> list[str]:
+    manifest = check.manifest
+    if manifest is None:
+        return [f"{check.source_name}: not usable, the count will hold on it"] + [
+            p.located(check.source_name) for p in check.problems]
+    totals = manifest.totals
+    head = (f"{check.source_name}: {totals.parcel_count} parcels, {totals.mass_kg:,.1f} kg, "
+            f"{totals.volume_m3:.2f} m3, {'within' if check.ok else 'OUTSIDE'} the bay's limits")
+    return [head] + [v.message for v in check.violations]
+
+
+def _cargo_watch(
+    config: GcsConfig, check: CargoCheck, setup: LaunchSetup, fc: FlightComputerLink, runner: LaunchRunner,
+    recorder: SessionRecorder, *, hub: Hub, clock: Clock,
+) -> CargoWatch:
+    def feed(samples: tuple[Sample, ...]) -> None:
+        runner.request(TelemetrySamples(samples))
+
+    def record(event: DeliveryEvent) -> None:
+        recorder.journal(JournalKind.DECISION, "cargo", {
+            "action": "delivery", "flight_id": event.flight_id, "stage": event.stage.value,
+            "platform": event.platform, "parcels": len(event.parcel_ids), "detail": event.detail,
+        }, unix_time_s=event.unix_time_s)
+
+    return CargoWatch(
+        check, flight_id=recorder.session_dir.name, landing_platform=setup.range.landing.name,
+        planned_flight_s=config.cargo.planned_flight_s, mass_tolerance_kg=config.cargo.mass_tolerance_kg,
+        fc=fc, vehicle_sysid=config.vehicle.system_id, hub=hub, clock=clock,
+        feed=feed, record=record,
+    )
 
 
 def _launch_runner(

@@ -447,6 +447,29 @@ class FleetConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CargoConfig:
+    """This flight's cargo (docs/cargo.md): the manifest and the vehicle whose bay it must fit.
+
+    With a manifest the count needs it within the bay's limits and its mass confirmed by the
+    vehicle (two commit criteria), the red lines of its handling classes watch the bay, the
+    recovery checklist gains "cargo unloaded", and the delivery is tracked and published.
+    """
+
+    manifest: str = ""
+    """A manifest file (.csv or .json); empty: no cargo on this flight."""
+    vehicle: str = "configs/vehicles/cargo-p2p.toml"
+    """The vehicle config whose ``[cargo_bay]`` table holds the limits."""
+    planned_flight_s: float = 3600.0
+    """Liftoff to touchdown as planned: the ETA before liftoff counts it from T-0."""
+    mass_tolerance_kg: float = 1.0
+    """How far the vehicle's CARGO_MASS_KG may be from the manifest's mass and still confirm it."""
+
+    def __post_init__(self) -> None:
+        _check_positive("planned_flight_s", self.planned_flight_s)
+        _check_positive("mass_tolerance_kg", self.mass_tolerance_kg)
+
+
+@dataclass(frozen=True, slots=True)
 class GcsConfig:
     """Everything ``gcs run`` needs, from ``configs/gcs.toml``."""
 
@@ -458,6 +481,7 @@ class GcsConfig:
     launch: LaunchConfig = field(default_factory=LaunchConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    cargo: CargoConfig = field(default_factory=CargoConfig)
 
 
 class _Invalid(ValueError):

@@ -101,11 +101,13 @@ def sys_status(t: FlightTelemetry, ctx: TelemetryContext) -> Any:
     if t.failsafes.engine_out:
         health &= ~S.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS
     # The flight termination system reports as MAVLink's "recovery system" (extended sensor bits):
-    # present and enabled always, healthy until it has been used.
+    # present always; enabled (armable) except when the vehicle is safe (pyros safed with the rest:
+    # what the recovery crew waits for before boarding); healthy until it has been used.
     fts = S.MAV_SYS_STATUS_RECOVERY_SYSTEM
+    fts_enabled = 0 if t.phase is FlightPhase.SAFE else fts
     fts_health = 0 if t.phase is FlightPhase.FLIGHT_TERMINATION else fts
     return S.MAVLink_sys_status_message(
-        SENSORS, SENSORS, health, 0, 65535, -1, -1, 0, 0, 0, 0, 0, 0, fts, fts, fts_health
+        SENSORS, SENSORS, health, 0, 65535, -1, -1, 0, 0, 0, 0, 0, 0, fts, fts_enabled, fts_health
     )
 
 

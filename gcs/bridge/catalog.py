@@ -23,6 +23,10 @@ Relative to the prefix (``seaport/v1/<env>``)::
     range/safety                     state    LaunchStatusUpdate: range safety (IIP, corridor) and FTS
     range/iip                        stream   LaunchStatusUpdate: the impact point and corridor margin
     alerts                           state    LaunchStatusUpdate: the alert board (latched until acknowledged)
+    delivery/events                  event    DeliveryEvent: loaded, launched, diverted, landed, secured,
+                                              unloaded or aborted; parcel ids and status only
+    delivery/progress                state    DeliveryStatus: last stage, landing platform, ETA
+    fleet/vehicle                    state    FleetStatusUpdate: the airframe's limits and go / no-go
     gcs/bridge                       state    BridgeStats: what the bridge sent, queued and dropped
 
 Raw telemetry keeps MAVLink's field names and units (``lat`` in degE7, ``alt`` in mm: see the
@@ -38,7 +42,9 @@ from typing import Any
 
 from gcs.bridge.routes import Route, RouteTable, TopicClass
 from gcs.bridge.values import BridgeStats
+from gcs.domain.delivery import DeliveryEvent, DeliveryStatus
 from gcs.domain.platform import DeckState
+from gcs.fleet.station import FleetStatusUpdate
 from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.sea_platform_values import (
     DeckMotion,
@@ -222,6 +228,16 @@ def launch_routes() -> list[Route[Any]]:
     ]
 
 
+def delivery_routes() -> list[Route[Any]]:
+    """The cargo's delivery (gcs.domain.delivery) and the airframe's fleet status (gcs.fleet.station),
+    for logistics and customer tracking: ids and status, never the manifest's masses or contents."""
+    return [
+        Route(DeliveryEvent, "delivery/events", TopicClass.EVENT),
+        Route(DeliveryStatus, "delivery/progress", TopicClass.STATE),
+        Route(FleetStatusUpdate, "fleet/vehicle", TopicClass.STATE),
+    ]
+
+
 def bridge_routes() -> list[Route[Any]]:
     """The bridge's own report, so a viewer with only the broker sees what it missed."""
     return [Route(BridgeStats, "gcs/bridge", TopicClass.STATE)]
@@ -229,4 +245,5 @@ def bridge_routes() -> list[Route[Any]]:
 
 def standard_routes() -> RouteTable:
     """Every route shipped today; the composition root adds more before starting the bridge."""
-    return RouteTable([*link_routes(), *platform_routes(), *launch_routes(), *bridge_routes()])
+    return RouteTable([*link_routes(), *platform_routes(), *launch_routes(), *delivery_routes(),
+                       *bridge_routes()])

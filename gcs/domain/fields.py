@@ -90,6 +90,13 @@ _VEHICLE_FIELDS: dict[str, FieldInfo] = {
     "cargo_bay.smoke_detected": _vehicle(
         "1 if any cargo bay smoke detector is triggered", "bool", "CARGO_BAY"
     ),
+    "cargo.manifest_ok": _vehicle(
+        "1 if the loaded manifest has no bad row and fits the vehicle's bay", "bool", "station: manifest"
+    ),
+    "cargo.mass_error_kg": _vehicle(
+        "the vehicle's CARGO_MASS_KG against the manifest's mass (NaN until it answers)", "kg",
+        "station: PARAM_VALUE",
+    ),
 }
 
 _DECK_FIELDS: dict[str, tuple[str, str]] = {

@@ -41,6 +41,8 @@ from gcs.launch.gates import Gate, Gates
 from gcs.launch.timeline import HANDOFF_CHECKS, CheckKind, EventKind, Timeline, TimelineEvent
 
 _DIRECTOR = (Role.LAUNCH_DIRECTOR,)
+HANDOFF_GRACE_S = 30.0
+"""After T-0, how long the count waits for a vehicle whose hand-off went unanswered to show its count."""
 _PAST_HANDOFF = "past the terminal-count hand-off only the vehicle can stop the count"
 
 
@@ -136,10 +138,12 @@ class VehiclePhaseReport:
 
 @dataclass(frozen=True, slots=True)
 class VehicleCommandFailed:
-    """A command the count sent was refused by the vehicle or never answered (``detail`` says which)."""
+    """A command the count sent was refused by the vehicle (``refused``) or never answered."""
 
     command: VehicleCommand
     detail: str
+    refused: bool = True
+    """False: no final answer came (the vehicle may still have done it: a slow link, a lost ACK)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,10 +567,12 @@ class Countdown:
             self._auto_hold(what, now_s, out)
         elif (
             event.command is VehicleCommand.START_TERMINAL_COUNT
+            and event.refused
             and self._state is CountState.TERMINAL
             and not self._vehicle_took_count
         ):
-            # No need to wait for T-0 to find out: the vehicle is not counting.
+            # No need to wait for T-0 to find out: the vehicle said it is not counting. (Unanswered
+            # is not refused: its phase may yet show the count, until the grace after T-0.)
             reason = f"the vehicle did not take the terminal count ({what})"
             self._stop_without_vehicle_count(reason, now_s, out)
 
@@ -590,14 +596,15 @@ class Countdown:
                 self._fire(events[self._cursor], gates, out)
                 continue
             if self._state is CountState.TERMINAL and target >= 0.0:
-                at_s = self._instant_of(0.0)
                 if self._vehicle_took_count:
-                    self._change(CountState.LIFTOFF, at_s, out, reason="T-0")
-                else:
-                    # The ground clock alone must not declare liftoff: a vehicle that never reported
-                    # its terminal count (a lost or late hand-off) is not flying.
-                    reason = "T-0 reached but the vehicle never reported its terminal count"
-                    self._stop_without_vehicle_count(reason, at_s, out)
+                    self._change(CountState.LIFTOFF, self._instant_of(0.0), out, reason="T-0")
+                elif target >= HANDOFF_GRACE_S:
+                    # The ground clock alone must not declare liftoff: a vehicle that has not shown
+                    # its terminal count (a lost hand-off) is not flying; until the grace is out its
+                    # answer may still be on a slow link, and past the hand-off it has the count.
+                    reason = (f"no terminal count from the vehicle {HANDOFF_GRACE_S:g} s after T-0 "
+                              "(the hand-off was lost)")
+                    self._stop_without_vehicle_count(reason, self._instant_of(HANDOFF_GRACE_S), out)
             return
 
     def _fire(self, event: TimelineEvent, gates: Gates, out: list[Action]) -> None:

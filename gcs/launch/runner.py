@@ -23,7 +23,7 @@ from typing import Protocol
 from gcs.clock import Clock
 from gcs.domain.fields import Sample
 from gcs.domain.platform import DeckState
-from gcs.errors import GcsError
+from gcs.errors import GcsError, TimeoutError_
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
 from gcs.launch.control import LaunchControl, LaunchEvent, LaunchStatus, TelemetrySamples
@@ -53,6 +53,8 @@ class CommandOutcome:
     ok: bool
     detail: str
     unix_time_s: float
+    refused: bool = False
+    """Not ok because the vehicle said no (else: no answer, or no mapping)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,8 @@ class LaunchRunner:
                 outcome = CommandOutcome(action, True, detail, self._clock.unix_time_s())
             except GcsError as exc:
                 # A refused or unanswered command is the launch team's news, not the runner's end.
-                outcome = CommandOutcome(action, False, str(exc), self._clock.unix_time_s())
+                refused = not isinstance(exc, TimeoutError_)
+                outcome = CommandOutcome(action, False, str(exc), self._clock.unix_time_s(), refused=refused)
                 _log.warning("vehicle command %s failed: %s", action.command.value, exc)
             self._hub.publish(outcome)
             if self._record_outcome is not None:
@@ -166,4 +169,4 @@ class LaunchRunner:
             if outcome.ok:
                 self._apply(VehicleCommandAccepted(action.command))
             else:
-                self._apply(VehicleCommandFailed(action.command, outcome.detail))
+                self._apply(VehicleCommandFailed(action.command, outcome.detail, refused=outcome.refused))

@@ -27,13 +27,14 @@ Knows nothing of sockets; talks to the vehicle through the link's ``Vehicle.comm
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import PlatformSite
-from gcs.errors import LaunchControlError
+from gcs.errors import LaunchControlError, TimeoutError_
 from gcs.launch.actions import CommandVehicle, VehicleCommand
 from gcs.links.commands import CommandAck
 from gcs.protocol.dialect import CountdownState, seaport
@@ -77,7 +78,10 @@ class MavlinkCommander:
             if phase is not None and phase != FlightPhase.TERMINAL_COUNT:
                 return f"ground count only: the vehicle is in {phase.name} and runs no count (nothing sent)"
         if command is VehicleCommand.START_TERMINAL_COUNT:
-            await self._commands.long(seaport.MAV_CMD_MISSION_START)
+            # Unanswered is not refused (a slow link, a lost ACK): the vehicle's answer to the
+            # ignition go settles it, as it refuses a RESUME_COUNT outside its terminal count.
+            with contextlib.suppress(TimeoutError_):
+                await self._commands.long(seaport.MAV_CMD_MISSION_START)
             t_s = action.t_count_s if action.t_count_s is not None and action.t_count_s < 0 else math.nan
             if self._now_s is not None and math.isfinite(t_s):
                 # The count ran on while MISSION_START was answered (retries, a slow link): the

@@ -126,7 +126,11 @@ class VehicleTelemetryTranslator:
             return Translated(None, ())  # a vehicle that does not report its FTS: no data, not "ready"
         enabled = msg.onboard_control_sensors_enabled_extended & fts
         healthy = msg.onboard_control_sensors_health_extended & fts
-        return Translated(None, (Sample("fts.ready", 1.0 if enabled and healthy else 0.0, t_s),))
+        return Translated(None, (
+            Sample("fts.ready", 1.0 if enabled and healthy else 0.0, t_s),
+            # Present but not enabled: its pyros are safed (the recovery checklist waits for it).
+            Sample("fts.safe", 0.0 if enabled else 1.0, t_s),
+        ))
 
     def _on_gps_raw_int(self, msg: Any, t_s: float) -> Translated:
         hdop = math.nan if msg.eph == 0xFFFF else msg.eph / 100.0

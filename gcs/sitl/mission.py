@@ -184,6 +184,9 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         recorder=dataclasses.replace(base.recorder, out_dir=str(options.out_dir)),
         console=dataclasses.replace(base.console, enabled=options.console, port=options.console_port),
         launch=launch,
+        cargo=dataclasses.replace(
+            base.cargo, manifest=spec.manifest or "", vehicle=scenario.vehicle.config,
+            planned_flight_s=spec.planned_flight_s),
         fleet=dataclasses.replace(
             base.fleet, enabled=True, database=str(options.fleet_db or options.out_dir / "fleet.sqlite"),
             vehicle_type=vehicle_type, vehicle_id=scenario.vehicle.tail or f"SIM-{vehicle_type}"),
@@ -191,6 +194,9 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         if options.mqtt_url is not None else dataclasses.replace(base.mqtt, enabled=False),
     )
 
+
+RECOVERY_GRACE_S = 60.0
+"""Simulated seconds a run at rest waits for the recovery checklist before it is judged anyway."""
 
 ON_STATION_RADIUS_M = 15.0
 """ASSUMPTION: a platform within 15 m of its station is on station (the simulated dynamic positioning
@@ -288,6 +294,7 @@ class _Flight:
         self._team = ScriptedTeam(script=scenario.team)
         self._translator = VehicleTelemetryTranslator()
         self._ends = scenario.expect.end_phase_values
+        self._rest_since_s: float | None = None
         self.liftoff_proxies: list[PtyFaultProxy | UdpFaultProxy] = []
         """Fault proxies whose blackouts count from liftoff: told of it when the count shows it."""
 
@@ -298,7 +305,16 @@ class _Flight:
     def finished(self) -> bool:
         phase = self.seen.phase
         moved = any(p not in (FlightPhase.SAFE, FlightPhase.STANDBY) for p in self.seen.phases)
-        return moved and phase in self._ends
+        if not (moved and phase in self._ends):
+            self._rest_since_s = None
+            return False
+        now_s = self.clock.monotonic_s()
+        if self._rest_since_s is None:
+            self._rest_since_s = now_s
+        # At rest, the recovery crew still has its checklist to finish (secure, unload): a run that
+        # ends before that would never show the delivery done. A checklist that cannot finish (no
+        # deck to secure the vehicle on) does not hold the run for long.
+        return not self.seen.recovery_open or now_s - self._rest_since_s >= RECOVERY_GRACE_S
 
     def judge_now(self) -> Verdict:
         verdict = judge(self.scenario.expect, self.seen, timed_out=self.timed_out)
@@ -382,6 +398,7 @@ class _Flight:
                         self.seen.vehicle_phase(FlightPhase(msg.custom_mode))
                 if self.finished():
                     phase = self.seen.phase
+                    self._say(f"recovery checklist {'open' if self.seen.recovery_open else 'done'}")
                     self._say(f"vehicle at rest in {phase.config_name if phase is not None else '?'}")
                     await self._end()
                     return

@@ -85,6 +85,14 @@ class StationSpec:
     commit_criteria: str | None = None
     red_lines: str | None = None
     landing: str | None = None
+    manifest: str | None = None
+    """The cargo manifest the flight carries (checked against the vehicle config's bay)."""
+    planned_flight_s: float = 130.0
+    """Liftoff to touchdown as planned, for the delivery ETA before liftoff (the hop: about 125 s)."""
+
+    def __post_init__(self) -> None:
+        if not self.planned_flight_s > 0:
+            raise InvalidValue("planned_flight_s", "a number of seconds > 0", self.planned_flight_s)
 
 
 class LinkDirection(enum.Enum):

@@ -18,6 +18,7 @@ from gcs.domain.platform import DeckState
 from gcs.domain.vehicle import VehicleState
 from gcs.launch.control import LaunchStatus
 from gcs.launch.countdown import CountState, HoldKind
+from gcs.launch.recovery import RecoveryState
 from gcs.links.sea_platform_values import PlatformFeedHealth
 from gcs.links.touchdown_report import parse_touchdown_report
 from gcs.sitl.scenario import Expectations
@@ -64,6 +65,8 @@ class Observations:
     scrubbed: bool = False
     bad_input: dict[str, int] = field(default_factory=dict)
     """Per platform: input its feed counted and skipped (lines lost, implausible motion)."""
+    recovery_open: bool = False
+    """The recovery checklist is open (started at touchdown or safing, not yet complete)."""
     diverted_in: FlightPhase | None = None
     """The vehicle's phase when launch control first showed the flight diverted."""
     diverted: bool = False
@@ -117,6 +120,7 @@ class Observations:
         ):
             self.automatic_holds.append(hold.reason)
         self.alert_keys.update(alert.key for alert in status.alerts)
+        self.recovery_open = status.recovery_state is RecoveryState.OPEN
         if status.landing.diverted and not self.diverted:
             self.diverted = True
             self.diverted_in = self.phase

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.integration.bridge._mqtt import retained_when
+from tests.integration.bridge._mqtt import collecting, retained_when
 from tests.support.mosquitto import running_mosquitto
 from tests.support.waits import within
 
@@ -57,10 +57,22 @@ async def _sitl(tmp_path: Path, *args: str, timeout_s: float) -> tuple[int, str,
 async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) -> None:
     """The nominal hop, with its telemetry fanned out to a real Mosquitto (``--mqtt``) on the way."""
     prefix = "sitl/hop"
-    async with running_mosquitto() as broker:
+    async with running_mosquitto() as broker, collecting(broker, f"{prefix}/delivery/#") as logistics:
         code, output, verdict = await _sitl(tmp_path, "--scenario", "hop", "--mqtt", f"{broker.url}/{prefix}",
                                             timeout_s=600)
         assert code == 0, f"{output}\nsession kept in {tmp_path}"
+        # A logistics subscriber saw the consignment's delivery, stage by stage, in order, with the
+        # parcels' ids and nothing of the manifest's masses or destinations.
+        topic = f"{prefix}/delivery/events"
+        await logistics.wait_for(lambda c: len(c.on(topic)) >= 5, what="five delivery events")
+        events = logistics.json_on(topic)
+        assert [e["stage"] for e in events] == ["loaded", "launched", "landed", "secured", "unloaded"], events
+        assert events[0]["parcel_ids"] == ["HOP-001", "HOP-002", "HOP-003", "HOP-004", "HOP-005", "HOP-006"]
+        assert all(e["platform"] == "hop-barge" for e in events)
+        assert "mass" not in json.dumps(events)
+        assert "Haiyang" not in json.dumps(events)  # the parcels' destinations stay in the station
+        progress = logistics.json_on(f"{prefix}/delivery/progress")
+        assert progress[-1]["eta_basis"] == "touchdown", progress[-1]
         assert verdict["passed"] is True
         assert verdict["phases"][-1] == "safe"
         assert {"ignition", "ascent", "landing_burn", "touchdown"} <= set(verdict["phases"])
@@ -78,13 +90,19 @@ async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) 
 
 
 async def test_a_second_flight_of_the_same_airframe_adds_to_its_fleet_record(tmp_path: Path) -> None:
-    """Two hops into one folder fly the same airframe: its fleet record holds both flights."""
+    """Two flights of one airframe into one fleet database: the nominal hop, then the hop whose bay
+    overheats (the cargo red lines fire, the vehicle lands); its fleet record holds both."""
     database = tmp_path / "fleet.sqlite"
-    for run in (1, 2):
+    verdicts = []
+    for run, scenario in enumerate(("hop", "bay-overheat"), 1):
         (tmp_path / f"run{run}").mkdir()
-        code, output, _ = await _sitl(tmp_path / f"run{run}", "--scenario", "hop",
-                                      "--fleet-db", str(database), timeout_s=600)
-        assert code == 0, f"run {run}:\n{output}\nsession kept in {tmp_path}"
+        code, output, verdict = await _sitl(tmp_path / f"run{run}", "--scenario", scenario,
+                                            "--fleet-db", str(database), timeout_s=600)
+        assert code == 0, f"{scenario}:\n{output}\nsession kept in {tmp_path}"
+        verdicts.append(verdict)
+    alerts = [c["name"] for c in verdicts[1]["checks"] if c["ok"]]
+    assert "alert red_line:cargo bay temperature" in alerts, verdicts[1]
+    assert "alert red_line:perishable bay temperature" in alerts, verdicts[1]
     shown = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gcs", "fleet", "show", "--db", str(database), "SIM-yxz-1-hop",
         stdout=asyncio.subprocess.PIPE, cwd=REPO)

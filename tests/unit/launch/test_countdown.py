@@ -10,6 +10,7 @@ from gcs.domain.phases import CountdownDisplay, FlightPhase
 from gcs.domain.roles import User
 from gcs.launch.actions import RecordKind, RefusalCode, VehicleCommand
 from gcs.launch.countdown import (
+    HANDOFF_GRACE_S,
     AutoHold,
     CountChanged,
     Countdown,
@@ -326,16 +327,31 @@ def test_handoff_passes_the_count_to_the_vehicle() -> None:
     assert c.t_count_s(115.0) == pytest.approx(5.0)
 
 
-def test_t0_without_the_vehicle_taking_the_count_aborts_and_tells_the_vehicle() -> None:
+def test_t0_without_the_vehicle_taking_the_count_waits_its_grace_then_aborts() -> None:
     c, _ = _counting()
     c.handle(Tick(), 91.0)  # hand-off sent; the vehicle never reports TERMINAL_COUNT
-    actions = c.handle(Tick(), 111.0)
+    actions = c.handle(Tick(), 111.0)  # T+1: the milestones pass, no liftoff by the clock alone, no abort yet
+    assert not of_type(actions, CountChanged)
+    assert c.state is CountState.TERMINAL
+    actions = c.handle(Tick(), 110.0 + HANDOFF_GRACE_S + 1.0)
     assert c.state is CountState.ABORTED
     assert VehicleCommand.ABORT in commands(actions)
-    assert "never reported its terminal count" in of_type(actions, CountChanged)[-1].reason
-    assert c.t_count_s(120.0) == pytest.approx(0.0)  # a pad abort stops the clock at T-0
-    c.handle(RecycleCount(DIRECTOR, "T-70"), 121.0)  # never flown: it may be recycled
+    assert "no terminal count from the vehicle" in of_type(actions, CountChanged)[-1].reason
+    assert c.t_count_s(200.0) == pytest.approx(HANDOFF_GRACE_S)  # a pad abort stops the clock
+    c.handle(RecycleCount(DIRECTOR, "T-70"), 201.0)  # never flown: it may be recycled
     assert c.state is CountState.HOLDING
+
+
+def test_a_vehicle_that_shows_its_count_late_within_the_grace_flies() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)
+    unanswered = VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "no final ACK", refused=False)
+    c.handle(unanswered, 100.0)
+    assert c.state is CountState.TERMINAL  # unanswered is not refused
+    c.handle(Tick(), 115.0)  # T+5
+    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 116.0)
+    c.handle(VehiclePhaseReport(FlightPhase.ASCENT), 125.0)
+    assert c.state is CountState.LIFTOFF
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gcs.domain.platform import PlatformSite
-from gcs.errors import LaunchControlError
+from gcs.errors import CommandTimeoutError, LaunchControlError
 from gcs.launch.actions import CommandVehicle, VehicleCommand
 from gcs.launch.vehicle_commands import MavlinkCommander
 from gcs.links.commands import CommandAck
@@ -82,6 +82,25 @@ async def test_a_late_handoff_gives_the_vehicle_the_count_time_as_it_is_sent() -
         CommandVehicle(at_s=100.0, command=VehicleCommand.START_TERMINAL_COUNT, t_count_s=-30.0)
     )
     assert service.sent[1][:3] == ("long", 52501, (-17.5,))  # 12.5 s of the count went by
+
+
+class SlowMissionStart(Recorder):
+    """MISSION_START's answer is lost (the vehicle took it; the link was slow)."""
+
+    async def long(self, command: int, *params: float) -> CommandAck:
+        self.sent.append(("long", command, params, {}))
+        if command == 300:
+            raise CommandTimeoutError(300, 4, 4.1, command_name="MAV_CMD_MISSION_START")
+        return self._ack(command)
+
+
+async def test_an_unanswered_mission_start_still_sends_the_ignition_go_whose_answer_settles_it() -> None:
+    service = SlowMissionStart()
+    detail = await MavlinkCommander(service, {})(
+        CommandVehicle(at_s=0, command=VehicleCommand.START_TERMINAL_COUNT, t_count_s=-30.0)
+    )
+    assert [sent[1] for sent in service.sent] == [300, 52501]
+    assert "T-30" in detail
 
 
 @pytest.mark.parametrize("command", [VehicleCommand.HOLD_COUNT, VehicleCommand.RESUME_COUNT])

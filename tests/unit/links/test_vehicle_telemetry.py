@@ -90,11 +90,12 @@ def test_every_field_produced_is_in_the_catalogue() -> None:
 
 
 @pytest.mark.parametrize(
-    ("present", "enabled", "health", "ready"),
-    [(0x01, 0x01, 0x01, [1.0]), (0x01, 0x01, 0x00, [0.0]), (0x01, 0x00, 0x01, [0.0]), (0x00, 0x00, 0x00, [])],
+    ("present", "enabled", "health", "ready", "safe"),
+    [(0x01, 0x01, 0x01, [1.0], [0.0]), (0x01, 0x01, 0x00, [0.0], [0.0]), (0x01, 0x00, 0x01, [0.0], [1.0]),
+     (0x00, 0x00, 0x00, [], [])],
 )
 def test_the_flight_termination_system_is_ready_only_present_enabled_and_healthy(
-    present: int, enabled: int, health: int, ready: list[float]
+    present: int, enabled: int, health: int, ready: list[float], safe: list[float]
 ) -> None:
     """The FTS reports as MAVLink's recovery system; a vehicle that does not report it gives no data."""
     msg = seaport.MAVLink_sys_status_message(
@@ -102,3 +103,4 @@ def test_the_flight_termination_system_is_ready_only_present_enabled_and_healthy
     )
     samples = VehicleTelemetryTranslator().translate(msg, 5.0).samples
     assert [s.value for s in samples if s.field == "fts.ready"] == ready
+    assert [s.value for s in samples if s.field == "fts.safe"] == safe  # present, not enabled: safed

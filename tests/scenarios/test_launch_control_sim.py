@@ -110,7 +110,7 @@ async def test_flight_termination_is_armed_then_confirmed_by_range_safety(tmp_pa
 
 
 async def test_an_ascent_that_leaves_the_corridor_raises_the_iip_alert(tmp_path: Path) -> None:
-    verdict, records = await _run(tmp_path, "corridor-exit")
+    verdict, records = await _run(tmp_path, "corridor")
     assert verdict["phases"][-1] == "flight_termination"
     corridor = _actions(records, "alert_raised", key="range:corridor")
     recommended = _actions(records, "alert_raised", key="range:terminate")

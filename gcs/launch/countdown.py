@@ -251,6 +251,7 @@ class Countdown:
         self._window_warned = False
         self._phase: FlightPhase | None = None
         self._vehicle_took_count = False
+        self._ignition_go = False
         self._lifted_off = False
 
     # --- reading -----------------------------------------------------------------------------
@@ -326,6 +327,7 @@ class Countdown:
                 handed_off = event.command is VehicleCommand.START_TERMINAL_COUNT
                 if handed_off and self._state is CountState.TERMINAL:
                     self._vehicle_took_count = True
+                    self._ignition_go = True  # the hand-off's RESUME_COUNT is the ignition go
             case Tick():
                 pass
         self._advance(now_s, gates, out)
@@ -477,6 +479,7 @@ class Countdown:
         self._cursor = self.timeline.first_event_at_or_after(point.t_s)
         self._anchor_count_s = point.t_s
         self._vehicle_took_count = False
+        self._ignition_go = False
         self._enter_hold(
             HoldKind.RECYCLE,
             f"recycled to {point.name}: a new poll and go for launch are needed",
@@ -550,6 +553,8 @@ class Countdown:
         if self._state is CountState.TERMINAL:
             if phase in (FlightPhase.TERMINAL_COUNT, FlightPhase.IGNITION):
                 self._vehicle_took_count = True
+                # In TERMINAL_COUNT it may still wait for its ignition go; igniting, it has had it.
+                self._ignition_go = self._ignition_go or phase is FlightPhase.IGNITION
             elif phase is FlightPhase.ASCENT:
                 self._change(CountState.LIFTOFF, now_s, out, reason="liftoff reported by the vehicle")
         if (
@@ -569,10 +574,11 @@ class Countdown:
             event.command is VehicleCommand.START_TERMINAL_COUNT
             and event.refused
             and self._state is CountState.TERMINAL
-            and not self._vehicle_took_count
+            and not self._ignition_go
         ):
-            # No need to wait for T-0 to find out: the vehicle said it is not counting. (Unanswered
-            # is not refused: its phase may yet show the count, until the grace after T-0.)
+            # No need to wait for T-0 to find out: the vehicle refused the count or its ignition go
+            # (in its terminal count without a go it would wait there). Unanswered is not refused:
+            # its phase may yet show the count, until the grace after T-0.
             reason = f"the vehicle did not take the terminal count ({what})"
             self._stop_without_vehicle_count(reason, now_s, out)
 
@@ -596,7 +602,7 @@ class Countdown:
                 self._fire(events[self._cursor], gates, out)
                 continue
             if self._state is CountState.TERMINAL and target >= 0.0:
-                if self._vehicle_took_count:
+                if self._ignition_go:
                     self._change(CountState.LIFTOFF, self._instant_of(0.0), out, reason="T-0")
                 elif target >= HANDOFF_GRACE_S:
                     # The ground clock alone must not declare liftoff: a vehicle that has not shown

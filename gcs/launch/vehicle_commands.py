@@ -39,6 +39,9 @@ from gcs.launch.actions import CommandVehicle, VehicleCommand
 from gcs.links.commands import CommandAck
 from gcs.protocol.dialect import CountdownState, seaport
 
+LATEST_RESUME_T_S = -0.1
+"""The latest count time an ignition go may carry: the vehicle refuses a resume at T-0 or after."""
+
 GROUND_SUPPORT_STEPS = frozenset(
     {VehicleCommand.PROPELLANT_LOAD, VehicleCommand.ENGINE_CHILL, VehicleCommand.PRESSURISE}
 )
@@ -85,8 +88,10 @@ class MavlinkCommander:
             t_s = action.t_count_s if action.t_count_s is not None and action.t_count_s < 0 else math.nan
             if self._now_s is not None and math.isfinite(t_s):
                 # The count ran on while MISSION_START was answered (retries, a slow link): the
-                # vehicle's T-0 must be the ground's, not the hand-off time counted from now.
-                t_s += max(0.0, self._now_s() - action.at_s)
+                # vehicle's T-0 must be the ground's, not the hand-off time counted from now. Past
+                # T-0 already: as late as it can be (the vehicle takes a T-minus only, and keeps
+                # its own ignition lead).
+                t_s = min(t_s + max(0.0, self._now_s() - action.at_s), LATEST_RESUME_T_S)
             ack = await self._commands.long(seaport.MAV_CMD_RESUME_COUNT, t_s)
             return f"count handed over at T{t_s:+.0f} s; accepted after {ack.attempts} attempt(s)"
         ack = await self._send(action)

@@ -87,6 +87,7 @@ def _terminal() -> tuple[Countdown, float]:
 def _liftoff() -> tuple[Countdown, float]:
     c, _ = _terminal()
     c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 106.0)
+    c.handle(VehiclePhaseReport(FlightPhase.IGNITION), 108.0)
     c.handle(Tick(), 111.0)  # T+1
     return c, 111.0
 
@@ -320,7 +321,7 @@ def test_handoff_passes_the_count_to_the_vehicle() -> None:
     assert c.state is CountState.TERMINAL
     assert VehicleCommand.START_TERMINAL_COUNT in commands(actions)
     assert c.status(91.0).display is CountdownDisplay.COUNTING
-    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 92.0)
+    c.handle(VehicleCommandAccepted(VehicleCommand.START_TERMINAL_COUNT), 92.0)  # count and ignition go
     actions = c.handle(Tick(), 111.0)
     assert c.state is CountState.LIFTOFF
     assert [a.event for a in of_type(actions, EventReached)] == ["ignition", "liftoff"]
@@ -340,6 +341,18 @@ def test_t0_without_the_vehicle_taking_the_count_waits_its_grace_then_aborts() -
     assert c.t_count_s(200.0) == pytest.approx(HANDOFF_GRACE_S)  # a pad abort stops the clock
     c.handle(RecycleCount(DIRECTOR, "T-70"), 201.0)  # never flown: it may be recycled
     assert c.state is CountState.HOLDING
+
+
+def test_a_vehicle_in_its_terminal_count_without_an_ignition_go_is_not_flown_by_the_clock() -> None:
+    c, _ = _counting()
+    c.handle(Tick(), 91.0)
+    c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 92.0)  # handed over, waiting for its go
+    c.handle(Tick(), 111.0)  # T+1
+    assert c.state is CountState.TERMINAL
+    refused = VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "DENIED: resume time must be T-minus")
+    actions = c.handle(refused, 112.0)
+    assert c.state is CountState.ABORTED
+    assert VehicleCommand.ABORT in commands(actions)
 
 
 def test_a_vehicle_that_shows_its_count_late_within_the_grace_flies() -> None:
@@ -394,7 +407,8 @@ def test_a_failed_hand_off_reply_after_the_vehicle_counts_changes_nothing() -> N
     c, _ = _counting()
     c.handle(Tick(), 91.0)
     c.handle(VehiclePhaseReport(FlightPhase.TERMINAL_COUNT), 92.0)  # it took the count; the ACK was lost
-    assert c.handle(VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "no ACK"), 93.0) == []
+    unanswered = VehicleCommandFailed(VehicleCommand.START_TERMINAL_COUNT, "no ACK", refused=False)
+    assert c.handle(unanswered, 93.0) == []
     assert c.state is CountState.TERMINAL
 
 

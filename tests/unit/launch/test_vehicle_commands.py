@@ -84,6 +84,14 @@ async def test_a_late_handoff_gives_the_vehicle_the_count_time_as_it_is_sent() -
     assert service.sent[1][:3] == ("long", 52501, (-17.5,))  # 12.5 s of the count went by
 
 
+async def test_a_handoff_answered_after_t0_resumes_at_the_latest_t_minus() -> None:
+    service = Recorder()
+    await MavlinkCommander(service, {}, now_s=lambda: 131.0)(
+        CommandVehicle(at_s=100.0, command=VehicleCommand.START_TERMINAL_COUNT, t_count_s=-30.0)
+    )
+    assert service.sent[1][:3] == ("long", 52501, (-0.1,))
+
+
 class SlowMissionStart(Recorder):
     """MISSION_START's answer is lost (the vehicle took it; the link was slow)."""
 

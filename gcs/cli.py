@@ -51,12 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     from gcs.cargo import cli as cargo_cli
     from gcs.console import cli as console_cli
     from gcs.fleet import cli as fleet_cli
+    from gcs.report import command as report_command
     from gcs.sitl import command as sitl_command
 
     app.add_parser(sub)
     demo.add_parser(sub)
     replay.add_parser(sub)
     export.add_parser(sub)
+    report_command.add_parser(sub)
     console_cli.add_parser(sub)
     cargo_cli.add_parser(sub)
     fleet_cli.add_parser(sub, authenticate=_console_user)

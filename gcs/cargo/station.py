@@ -7,7 +7,9 @@ until it holds), and feeds launch control two samples: ``cargo.manifest_ok`` (1 
 good and the load fits the bay) and ``cargo.mass_error_kg`` (the vehicle's value against the
 manifest's; NaN until the vehicle has answered). The delivery tracker hears the vehicle's phases,
 its touchdown report, the count and the recovery checklist from the hub, and each stage it reaches
-is published (``DeliveryEvent``) and journaled, with the live ``DeliveryStatus`` (ETA).
+is published (``DeliveryEvent``) and journaled, with the live ``DeliveryStatus`` (ETA). The manifest's
+``CargoStatus`` is defined in ``gcs.domain.delivery`` (the console reads it and may not import this
+package) and importable from here.
 
 Knows nothing of MQTT or the console: they read the hub.
 """
@@ -18,11 +20,10 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from gcs.cargo.check import CargoCheck
 from gcs.clock import Clock
-from gcs.domain.delivery import DeliveryEvent, DeliveryStatus, DeliveryTracker
+from gcs.domain.delivery import CargoStatus, DeliveryEvent, DeliveryStatus, DeliveryTracker
 from gcs.domain.fields import Sample
 from gcs.domain.limits import Comparator, Limit
 from gcs.domain.phases import FlightPhase
@@ -47,25 +48,6 @@ UNLOADED_ITEM = "cargo unloaded"
 """The recovery step the station adds when a manifest is loaded (confirmed by the platform crew)."""
 
 _ABORT_PHASES = frozenset({FlightPhase.ABORT, FlightPhase.FLIGHT_TERMINATION})
-
-
-@dataclass(frozen=True, slots=True)
-class CargoStatus:
-    """The manifest as the console shows it (totals only leave the station if the config says so)."""
-
-    source: str
-    ok: bool
-    parcels: int
-    mass_kg: float
-    volume_m3: float
-    cg_axial_m: float
-    cg_lateral_m: float
-    by_class: tuple[tuple[str, int], ...]
-    problems: tuple[str, ...]
-    """Bad rows and broken limits, one line each."""
-    vehicle_mass_kg: float | None
-    """``CARGO_MASS_KG`` as the vehicle holds it (None until it has answered)."""
-    confirmed: bool
 
 
 class CargoWatch:

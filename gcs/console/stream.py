@@ -31,13 +31,18 @@ from gcs.clock import Clock
 from gcs.console.views import (
     ExpectedPeriods,
     VehicleView,
+    cargo_view,
+    delivery_view,
+    fleet_view,
     heartbeat_view,
     journal_entry,
     launch_view,
     link_view,
     platform_feed_view,
 )
+from gcs.domain.delivery import CargoStatus, DeliveryStatus
 from gcs.domain.platform import DeckState
+from gcs.fleet.station import FleetStatusUpdate
 from gcs.hub import Hub
 from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.sea_platform_values import PlatformFeedHealth
@@ -375,10 +380,21 @@ class ConsoleFeed:
                                                     p.platform_feed_s, lambda v: v.unix_time_s,
                                                     platform_feed_view)),
             ("console telemetry", self._telemetry()),
+            # Published on change only (no period: as fresh as the station link); the two without a
+            # time of their own are stamped when the console hears them.
+            ("console cargo", self._latest(CargoStatus, lambda k: "cargo/manifest", None,
+                                           self._heard_at, cargo_view)),
+            ("console delivery", self._latest(DeliveryStatus, lambda k: "delivery/progress", None,
+                                              self._heard_at, delivery_view)),
+            ("console fleet", self._latest(FleetStatusUpdate, lambda k: "fleet/vehicle", None,
+                                           lambda u: u.unix_time_s, fleet_view)),
             ("console journal", self._journal()),
             ("console stats", self._publish_stats()),
         ):
             await asyncio.Event().wait()
+
+    def _heard_at(self, value: object) -> float:
+        return self._clock.unix_time_s()
 
     async def _latest(
         self, kind: type[T], key_of: Callable[[Hashable | None], str], period_s: float | None,
@@ -412,7 +428,8 @@ class ConsoleFeed:
                                  telemetry.sysid, exc_info=True)
                     continue
                 if produced is not None:
-                    period = self._periods.state_s if produced.suffix == "state" else self._periods.iip_s
+                    period = {"state": self._periods.state_s, "bay": self._periods.bay_s}.get(
+                        produced.suffix, self._periods.iip_s)
                     self._board.set(f"vehicle/{telemetry.sysid}/{produced.suffix}", produced.t_s, period,
                                     produced.payload)
 

@@ -9,8 +9,12 @@ Keys (``KEY -> ITEM {"t", "period_s", "v"}`` on the stream; docs/console-api.md 
                                 attitude (ATTITUDE_QUATERNION or ATTITUDE), engines (ENGINE_STATUS),
                                 tanks (TANK_STATUS) and estimated dynamic pressure and Mach
     vehicle/<sysid>/iip         IMPACT_POINT in degrees
+    vehicle/<sysid>/bay         CARGO_BAY: the bay's air, shock, vibration and smoke
     platform/<name>/state       DeckState
     platform/<name>/feed        PlatformFeedHealth
+    cargo/manifest              CargoStatus: the manifest's totals, problems, the vehicle's CARGO_MASS_KG
+    delivery/progress           DeliveryStatus: the delivery's stage, platform and ETA
+    fleet/vehicle               FleetStatusUpdate: the airframe's condition, go / no-go and reasons
 
 ``period_s`` is how often a key is expected to change (``ExpectedPeriods``); the page calls a value
 stale when ``server_time_s - t > max(3 * period_s, period_s + 1)``. Knows nothing of HTTP, sockets
@@ -27,8 +31,10 @@ from typing import Any
 
 from gcs.domain.atmosphere import dynamic_pressure_pa, mach
 from gcs.domain.corridor import Corridor
+from gcs.domain.delivery import CargoStatus, DeliveryStatus
 from gcs.domain.geodesy import GeoPoint, destination, distance_m, initial_bearing_deg
 from gcs.domain.vehicle import VehicleState
+from gcs.fleet.station import FleetStatusUpdate
 from gcs.launch.control import LaunchSetup
 from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.sea_platform_values import PlatformFeedHealth
@@ -55,6 +61,8 @@ class ExpectedPeriods:
     """GLOBAL_POSITION_INT: firmware-sim sends it at 4 Hz unless asked otherwise."""
     iip_s: float = 1.0
     """IMPACT_POINT: 1 Hz by default."""
+    bay_s: float = 1.0
+    """CARGO_BAY: 1 Hz by default."""
     platform_state_s: Mapping[str, float] = field(default_factory=dict)
     platform_state_default_s: float = 0.1
     platform_feed_s: float = 1.0
@@ -212,6 +220,8 @@ class VehicleView:
                     "dispersion_azimuth_deg": _finite(msg.dispersion_azimuth_deg),
                     "inside_corridor": bool(msg.inside_corridor),
                 })
+            case "CARGO_BAY":
+                return Produced("bay", t_s, bay_view(msg))
         return None
 
     def _state(self, state: VehicleState) -> dict[str, Any]:
@@ -258,6 +268,81 @@ def _nose(axis_ned: tuple[float, float, float]) -> dict[str, float | None]:
 
 def _rate_dps(msg: Any) -> float:
     return math.degrees(math.sqrt(msg.rollspeed**2 + msg.pitchspeed**2 + msg.yawspeed**2))
+
+
+def bay_view(msg: Any) -> dict[str, Any]:
+    """One CARGO_BAY message, named as the catalogue's ``cargo_bay.*`` fields (so the page can find the
+    red lines that watch each value): the message's ``vibration_g_rms`` is ``vibration_rms_g``."""
+    return {
+        "temperature_degc": _finite(msg.temperature_degc),
+        "humidity_pct": _finite(msg.humidity_pct),
+        "pressure_pa": _finite(msg.pressure_pa),
+        "peak_shock_g": _finite(msg.peak_shock_g),
+        "vibration_rms_g": _finite(msg.vibration_g_rms),
+        "smoke_detected": bool(msg.smoke_detected),
+    }
+
+
+# --- cargo, delivery, fleet ------------------------------------------------------------------------
+
+
+def cargo_view(status: CargoStatus) -> dict[str, Any]:
+    """The manifest as loaded and checked, and the vehicle's word on its mass."""
+    held = status.vehicle_mass_kg
+    error = None if held is None or not math.isfinite(status.mass_kg) else abs(held - status.mass_kg)
+    return {
+        "source": status.source,
+        "ok": status.ok,
+        "parcels": status.parcels,
+        "mass_kg": _finite(status.mass_kg),
+        "volume_m3": _finite(status.volume_m3),
+        "cg_axial_m": _finite(status.cg_axial_m),
+        "cg_lateral_m": _finite(status.cg_lateral_m),
+        "by_class": [{"handling_class": name, "parcels": count} for name, count in status.by_class],
+        "problems": list(status.problems),
+        "vehicle_mass_kg": None if held is None else _finite(held),
+        "mass_error_kg": error,
+        "confirmed": status.confirmed,
+    }
+
+
+def delivery_view(status: DeliveryStatus) -> dict[str, Any]:
+    """The delivery's last stage (``null`` before the first), destination and ETA."""
+    eta = status.eta_unix_s
+    return {
+        "flight_id": status.flight_id,
+        "stage": None if status.stage is None else status.stage.value,
+        "platform": status.platform,
+        "eta_unix_s": eta,
+        "eta_utc": None if eta is None else utc_text(eta),
+        "eta_basis": status.eta_basis or None,
+        "parcels": status.parcels,
+    }
+
+
+def fleet_view(update: FleetStatusUpdate) -> dict[str, Any]:
+    """The airframe's condition: go or no-go, why, and the limits it has reached."""
+    status = update.status
+    return {
+        "vehicle_id": status.vehicle_id,
+        "vehicle_type": status.vehicle_type,
+        "condition": status.condition.value,
+        "go": status.go,
+        "summary": status.summary,
+        "reasons": list(status.reasons),
+        "reached": [{
+            "limit": usage.limit.name,
+            "level": usage.limit.level.value,
+            "metric": usage.limit.metric.value,
+            "value": usage.value,
+            "limit_value": usage.limit.value,
+            "flight_id": usage.flight_id,
+            "since_utc": None if usage.since_utc is None else usage.since_utc.isoformat(),
+            "text": usage.text,
+        } for usage in status.reached],
+        "unix_time_s": update.unix_time_s,
+        "time_utc": utc_text(update.unix_time_s),
+    }
 
 
 # --- platforms -------------------------------------------------------------------------------------

@@ -61,6 +61,29 @@ class DeliveryStatus:
     parcels: int
 
 
+@dataclass(frozen=True, slots=True)
+class CargoStatus:
+    """The manifest as the console shows it: totals, classes, problems, the vehicle's word on the mass.
+
+    Unlike the delivery's events and status, it carries masses: it stays in the station (the hub and
+    the console), it is not published to the broker.
+    """
+
+    source: str
+    ok: bool
+    parcels: int
+    mass_kg: float
+    volume_m3: float
+    cg_axial_m: float
+    cg_lateral_m: float
+    by_class: tuple[tuple[str, int], ...]
+    problems: tuple[str, ...]
+    """Bad rows and broken limits, one line each."""
+    vehicle_mass_kg: float | None
+    """``CARGO_MASS_KG`` as the vehicle holds it (None until it has answered)."""
+    confirmed: bool
+
+
 class DeliveryTracker:
     """The delivery of one flight's consignment."""
 

@@ -103,6 +103,7 @@ async def test_cutting_the_vehicle_link_turns_its_values_stale(pages: Pages, sta
     page = await pages.logged_in(station.by_role[Role.VIEWER])
     altitude = page.get_by_test_id("veh-altitude")
     await expect(altitude).to_have_attribute("data-fresh", "live")
+    await expect(page.get_by_test_id("bay-temperature")).to_have_attribute("data-fresh", "live")
     await expect(page.get_by_test_id("deck-pitch-now")).to_have_attribute("data-fresh", "live")
 
     await station.cut_vehicle_link()
@@ -110,6 +111,8 @@ async def test_cutting_the_vehicle_link_turns_its_values_stale(pages: Pages, sta
     await expect(altitude).to_have_attribute("data-stale", "true")
     await expect(page.get_by_test_id("veh-altitude-age")).to_have_text(re.compile(r"STALE \d"))
     await expect(page.get_by_test_id("chart-altitude")).to_have_attribute("data-stale", "true")
+    await expect(page.get_by_test_id("bay-temperature")).to_have_attribute("data-stale", "true")
+    await expect(page.get_by_test_id("bay-smoke")).to_have_text(re.compile(r"^STALE \d"))
     heartbeat = page.get_by_test_id("vehicle-armed")
     await expect(heartbeat).to_have_text(re.compile("HEARTBEAT STALE|NO HEARTBEAT"))
     # Only the vehicle's values: the landing barge's feed goes on and stays live.

@@ -8,7 +8,8 @@
   landing-deck commit criteria see real deck data (``with_platform=False`` leaves it out);
 - ``gcs.app.run_station`` with configs/gcs.toml and its launch files (paths made absolute), the
   recorder writing under ``tmp_path``, the console on a free loopback port, and a user file with
-  one user per role (``USERS``; password ``password_for(name)``, known to the test).
+  one user per role (``USERS``; password ``password_for(name)``, known to the test); on request a
+  cargo manifest (``cargo_manifest=``) and the fleet's airframe (``fleet=FleetAirframe(...)``).
 
 It yields a ``ConsoleStation``: ``base_url`` (``http://127.0.0.1:PORT``), ``users`` (by name) and
 ``by_role``, the station's ``hub`` and ``session_dir``, and ``cut_vehicle_link()`` /
@@ -118,9 +119,20 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True, slots=True)
+class FleetAirframe:
+    """``[fleet]`` for a test station: the airframe and its type (a type the limits file lacks makes
+    the airframe no-go: a blocker of the poll). The database goes under the test's folder."""
+
+    vehicle_id: str
+    vehicle_type: str
+
+
 def station_config(tmp_path: Path, users_file: Path, vehicle_port: int, platform_port: int | None,
+                   *, cargo_manifest: str | None = None, fleet: FleetAirframe | None = None,
                    **console: Any) -> GcsConfig:
-    """configs/gcs.toml with absolute launch paths, loopback links, console on a free port."""
+    """configs/gcs.toml with absolute launch paths, loopback links, console on a free port; with
+    ``cargo_manifest`` (a path under the repository) its ``[cargo]``, with ``fleet`` its ``[fleet]``."""
     config = load_gcs_config(REPO / "configs" / "gcs.toml")
     launch = config.launch
     launch = dataclasses.replace(launch, **{
@@ -135,6 +147,14 @@ def station_config(tmp_path: Path, users_file: Path, vehicle_port: int, platform
         console=("127.0.0.1", 0)))
     if platform_port is None:
         config = dataclasses.replace(config, platforms=())
+    if cargo_manifest is not None:
+        config = dataclasses.replace(config, cargo=dataclasses.replace(
+            config.cargo, manifest=str(REPO / cargo_manifest), vehicle=str(REPO / config.cargo.vehicle)))
+    if fleet is not None:
+        config = dataclasses.replace(config, fleet=dataclasses.replace(
+            config.fleet, enabled=True, database=str(tmp_path / "fleet.sqlite"),
+            limits=str(REPO / config.fleet.limits), vehicle_id=fleet.vehicle_id,
+            vehicle_type=fleet.vehicle_type))
     return dataclasses.replace(config, launch=launch, console=dataclasses.replace(
         config.console, users_file=str(users_file), **console))
 
@@ -217,6 +237,8 @@ async def console_station(
     telemetry_hz: float = 4.0,
     with_platform: bool = True,
     wait_for_vehicle: bool = True,
+    cargo_manifest: str | None = None,
+    fleet: FleetAirframe | None = None,
     **console: Any,
 ) -> AsyncIterator[ConsoleStation]:
     """Start the vehicle, the platform and the station; yield the ``ConsoleStation``; stop them all.
@@ -229,13 +251,17 @@ async def console_station(
         telemetry_hz: the vehicle's position and attitude rate.
         with_platform: also run the landing barge's sensor box.
         wait_for_vehicle: return only once the station has heard the vehicle.
+        cargo_manifest: a manifest under the repository (``"configs/cargo/hop-demo.json"``): the
+            station loads it, sets the vehicle's CARGO_MASS_KG and tracks the delivery.
+        fleet: the airframe the station keeps in a fleet database under ``tmp_path``.
         console: ``[console]`` settings to override (``max_update_hz=5``, ``client_stall_s=1.0``...).
     """
     users = users or USERS
     users_file = write_users_file(tmp_path / "console-users.json", users)
     vehicle_port = free_udp_port()
     platform_port = free_udp_port() if with_platform else None
-    config = station_config(tmp_path, users_file, vehicle_port, platform_port, **console)
+    config = station_config(tmp_path, users_file, vehicle_port, platform_port, cargo_manifest=cargo_manifest,
+                            fleet=fleet, **console)
     hub = Hub()
     out = _Lines()
     stop = asyncio.Event()

@@ -10,8 +10,8 @@ import { Commands } from "./commands.js";
 import { RangeMap, corridorPolygon } from "./map.js";
 import { Store, latLon, launchView, sitesOf } from "./model.js";
 import {
-  AlertsPanel, CommandsPanel, CountdownPanel, CriteriaPanel, JournalPanel, LandingPanel, LinksPanel, PollPanel,
-  RedLinesPanel, StatusChips, VehiclePanel, latLonText,
+  AlertsPanel, BayPanel, CommandsPanel, CountdownPanel, CriteriaPanel, FleetPanel, JournalPanel, LandingPanel, LinksPanel,
+  ManifestPanel, PollPanel, RedLinesPanel, StatusChips, VehiclePanel, latLonText,
 } from "./panels.js";
 import { arr, fmtAge, fmtUtc, isNum, obj, roleTitle, setAttr, setText, stateClass, str } from "./util.js";
 
@@ -453,7 +453,10 @@ function start() {
     new CriteriaPanel(),
     new RedLinesPanel(),
     new VehiclePanel(),
+    new BayPanel(),
     new LandingPanel(commands),
+    new ManifestPanel(),
+    new FleetPanel(),
     new LinksPanel(),
     new CommandsPanel(commands),
     new AlertsPanel(commands),

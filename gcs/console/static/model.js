@@ -224,7 +224,10 @@ function pollView(poll, configStations) {
       rows.push({ name: str(o.name), title: str(o.title) || str(o.name).replace(/_/g, " "), role: str(o.role), answer: null, who: null, reason: "" });
     }
   }
-  return { state, open: state === "open", round: isNum(p.round) ? p.round : 0, rows, goBy: str(p.go_for_launch_by) || null };
+  // No-gos no station can answer away (the fleet's word on the airframe): the poll stays no-go.
+  const blockers = arr(p.blockers).map((b) => (typeof b === "string" ? { source: "", reason: b } : { source: str(obj(b).source), reason: str(obj(b).reason) }))
+    .filter((b) => b.source || b.reason);
+  return { state, open: state === "open", round: isNum(p.round) ? p.round : 0, rows, goBy: str(p.go_for_launch_by) || null, blockers };
 }
 
 function gateView(g) {
@@ -452,4 +455,67 @@ export function sitesOf(config) {
   if (Array.isArray(sites)) for (const s of sites) push(obj(s).slot || obj(s).role || obj(s).kind || "", s);
   else for (const [slot, s] of Object.entries(obj(sites))) if (s) push(slot, s);
   return out;
+}
+
+// --- cargo, bay, delivery, fleet ----------------------------------------------------------------
+
+const num = (v) => (isNum(v) ? v : null);
+
+/** The ``cargo/manifest`` payload in one steady shape. */
+export function cargoView(payload) {
+  const p = obj(payload);
+  return {
+    source: str(p.source),
+    ok: p.ok === true,
+    parcels: num(p.parcels),
+    massKg: num(p.mass_kg),
+    volumeM3: num(p.volume_m3),
+    cgAxialM: num(p.cg_axial_m),
+    cgLateralM: num(p.cg_lateral_m),
+    classes: arr(p.by_class).map((c) => ({ name: str(obj(c).handling_class), parcels: num(obj(c).parcels) })).filter((c) => c.name),
+    problems: arr(p.problems).map(str).filter(Boolean),
+    vehicleMassKg: num(p.vehicle_mass_kg),
+    massErrorKg: num(p.mass_error_kg),
+    confirmed: p.confirmed === true,
+  };
+}
+
+/** The ``delivery/progress`` payload: stage (lower case, or null before the first), platform, ETA. */
+export function deliveryView(payload) {
+  const p = obj(payload);
+  return {
+    flightId: str(p.flight_id),
+    stage: str(p.stage).toLowerCase() || null,
+    platform: str(p.platform),
+    etaS: num(p.eta_unix_s),
+    basis: str(p.eta_basis),
+    parcels: num(p.parcels),
+  };
+}
+
+/** The ``fleet/vehicle`` payload: the airframe, go / no-go and the reasons. */
+export function fleetView(payload) {
+  const p = obj(payload);
+  return {
+    id: str(p.vehicle_id),
+    type: str(p.vehicle_type),
+    condition: str(p.condition),
+    go: p.go === true,
+    reasons: arr(p.reasons).map(str).filter(Boolean),
+  };
+}
+
+const LEVEL_RANK = { inactive: 0, green: 1, yellow: 2, red: 3 };
+
+/**
+ * The station's red-line verdict on one field: the worst level of the red lines that watch it and
+ * their limits as text, or null when no red line watches the field. ``redLines`` is launchView's.
+ */
+export function redLineVerdict(redLines, field) {
+  const lines = arr(redLines).filter((r) => r.field === field);
+  if (!lines.length) return null;
+  let level = "inactive";
+  for (const r of lines) if ((LEVEL_RANK[r.level] ?? 0) > (LEVEL_RANK[level] ?? 0)) level = r.level;
+  const limits = lines.map((r) => `${r.name}: ${r.yellow ? `yellow ${r.yellow}, ` : ""}red ${r.red || "—"} (${r.level === "green" ? "OK" : r.level.toUpperCase()})`);
+  return { level, limits };
 }

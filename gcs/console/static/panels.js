@@ -5,7 +5,7 @@
 // its age ("STALE 12 s"), a value never received says NO DATA; neither is ever drawn as live.
 // Knows nothing of the WebSocket or of how commands are sent.
 
-import { compact, engineOf } from "./model.js";
+import { cargoView, compact, deliveryView, engineOf, fleetView, redLineVerdict } from "./model.js";
 import {
   arr, fmtAge, fmtCount, fmtDuration, fmtInt, fmtUtc, h, isNum, obj, phaseLabel, phaseName, phaseTone,
   roleTitle, setAttr, setText, stateClass, str, toggleClass,
@@ -155,6 +155,8 @@ export class PollPanel {
     this.state = document.getElementById("poll-state");
     this.rowsEl = document.getElementById("poll-rows");
     this.reasons = document.getElementById("gfl-reasons");
+    this.blockers = document.getElementById("poll-blockers");
+    this.blockersKey = null;
     this.rows = new Map();
     this.user = null;
     document.getElementById("poll-foot").append(
@@ -208,6 +210,21 @@ export class PollPanel {
     }
     const reasons = launch.goForLaunch.go ? [] : launch.goForLaunch.reasons;
     setText(this.reasons, stale ? "" : reasons.join("; "));
+    this.renderBlockers(poll.blockers, stale);
+  }
+
+  /** Blockers on top of the poll, in red: no answer lifts them (the fleet's verdict on the airframe). */
+  renderBlockers(blockers, stale) {
+    const key = JSON.stringify(blockers);
+    if (key !== this.blockersKey) {
+      this.blockersKey = key;
+      this.blockers.replaceChildren(...blockers.map((b) => h("div", { class: "blocker", "data-testid": "poll-blocker", "data-source": b.source, title: `${b.source}: ${b.reason}` },
+        h("span", { class: "chip small blocker-chip" }, "BLOCKED"),
+        h("span", { class: "blocker-text" }, b.source ? h("b", {}, `${b.source}: `) : null, b.reason))));
+    }
+    this.blockers.hidden = blockers.length === 0;
+    setAttr(this.blockers, "data-count", String(blockers.length));
+    toggleClass(this.blockers, "is-stale", stale);
   }
 }
 
@@ -498,6 +515,176 @@ export class LandingPanel {
   }
 }
 
+// --- cargo bay environment ---------------------------------------------------------------------------
+
+const BAY_FIELDS = [
+  // [testid, label, unit, payload key (the catalogue's cargo_bay.<key>), text]
+  ["bay-temperature", "TEMPERATURE", "°C", "temperature_degc", (v) => v.toFixed(1)],
+  ["bay-humidity", "HUMIDITY", "%", "humidity_pct", (v) => v.toFixed(0)],
+  ["bay-pressure", "PRESSURE", "kPa", "pressure_pa", (v) => (v / 1000).toFixed(1)],
+  ["bay-shock", "PEAK SHOCK", "g", "peak_shock_g", (v) => v.toFixed(2)],
+  ["bay-vibration", "VIBRATION RMS", "g", "vibration_rms_g", (v) => v.toFixed(3)],
+];
+
+const FIELD_TONE = { green: "green", yellow: "amber", red: "red" };
+
+export class BayPanel {
+  constructor() {
+    this.smoke = document.getElementById("bay-smoke");
+    const box = document.getElementById("bay-fields");
+    this.f = BAY_FIELDS.map(([testid, label, unit, key, text]) => ({ field: new Field(testid, label, unit), key, text }));
+    this.smokeField = new Field("bay-smoke-detected", "SMOKE", "");
+    box.append(...this.f.map((x) => x.field.el), this.smokeField.el);
+  }
+
+  render({ store, launch, fresh }) {
+    const bay = store.read(`vehicle/${store.sysid}/bay`);
+    const v = bay.v;
+    // Colours are the station's red-line verdict on each field (none: no red line watches it).
+    const judged = fresh.state === "live";
+    for (const { field, key, text } of this.f) {
+      const verdict = judged ? redLineVerdict(launch.redLines, `cargo_bay.${key}`) : null;
+      field.show(isNum(v[key]) ? text(v[key]) : null, bay, verdict ? FIELD_TONE[verdict.level] || "" : "");
+      setAttr(field.el, "data-red-line", verdict ? verdict.level : null);
+      setAttr(field.el, "title", verdict ? verdict.limits.join("\n") : `cargo_bay.${key}: no red line watches it`);
+    }
+    const smoke = typeof v.smoke_detected === "boolean" ? v.smoke_detected : null;
+    // Smoke is red whatever the phase: the red line only says when the station raises its alert.
+    this.smokeField.show(smoke === null ? null : smoke ? "YES" : "NO", bay, smoke === null ? "" : smoke ? "red" : "green");
+    if (bay.state !== "live") chip(this.smoke, bay.state === "nodata" ? "NO DATA" : `STALE ${fmtAge(bay.age)}`, "stale");
+    else chip(this.smoke, smoke ? "SMOKE" : "NO SMOKE", smoke ? "red" : "green");
+    setAttr(this.smoke, "data-smoke", bay.state === "live" && smoke !== null ? String(smoke) : null);
+    toggleClass(this.smoke, "alarm", bay.state === "live" && smoke === true);
+  }
+}
+
+// --- cargo manifest ------------------------------------------------------------------------------
+
+/** A mass for the manifest: 9 365.4 kg, 20.7 kg. */
+function kgText(kg) {
+  if (!isNum(kg)) return null;
+  const [whole, tenths] = kg.toFixed(1).split(".");
+  return Math.abs(kg) >= 1000 ? `${fmtInt(Number(whole))}.${tenths}` : kg.toFixed(1);
+}
+
+export class ManifestPanel {
+  constructor() {
+    this.source = document.getElementById("manifest-source");
+    this.ok = document.getElementById("manifest-ok");
+    this.confirmed = document.getElementById("manifest-confirmed");
+    this.classes = document.getElementById("manifest-classes");
+    this.problems = document.getElementById("manifest-problems");
+    this.problemsKey = null;
+    this.body = document.getElementById("manifest-body");
+    this.none = document.getElementById("manifest-none");
+    const box = document.getElementById("manifest-fields");
+    this.f = {};
+    for (const [id, label, unit] of [
+      ["manifest-parcels", "PARCELS", ""], ["manifest-mass", "MASS", "kg"], ["manifest-vehicle-mass", "ON VEHICLE", "kg"],
+      ["manifest-volume", "VOLUME", "m³"], ["manifest-cg-axial", "CG AXIAL", "m"], ["manifest-cg-lateral", "CG LATERAL", "m"],
+    ]) {
+      this.f[id] = new Field(id, label, unit);
+      box.append(this.f[id].el);
+    }
+  }
+
+  render({ store }) {
+    const item = store.read("cargo/manifest");
+    const c = cargoView(item.v);
+    const has = item.state !== "nodata";
+    const live = item.state === "live";
+    setText(this.source, has ? c.source.split("/").pop() : "");
+    setAttr(this.source, "title", has ? c.source : null);
+    if (!has) chip(this.ok, "NO MANIFEST", "neutral");
+    else if (!live) chip(this.ok, `STALE ${fmtAge(item.age)}`, "stale");
+    else chip(this.ok, c.ok ? "WITHIN LIMITS" : "OUTSIDE LIMITS", c.ok ? "green" : "red");
+    setAttr(this.ok, "data-ok", has && live ? String(c.ok) : null);
+    // No manifest: one line says so, rather than six fields without data.
+    this.none.hidden = has;
+    this.body.hidden = !has;
+    const f = this.f;
+    f["manifest-parcels"].show(isNum(c.parcels) ? fmtInt(c.parcels) : null, item);
+    f["manifest-mass"].show(kgText(c.massKg), item);
+    // The vehicle's CARGO_MASS_KG against the manifest: green once it matches, amber while it differs.
+    f["manifest-vehicle-mass"].show(kgText(c.vehicleMassKg), item, c.vehicleMassKg === null ? "" : c.confirmed ? "green" : "amber");
+    f["manifest-volume"].show(isNum(c.volumeM3) ? c.volumeM3.toFixed(2) : null, item);
+    f["manifest-cg-axial"].show(isNum(c.cgAxialM) ? c.cgAxialM.toFixed(3) : null, item);
+    f["manifest-cg-lateral"].show(isNum(c.cgLateralM) ? c.cgLateralM.toFixed(3) : null, item);
+    let confirmText = "—";
+    let confirmTone = "neutral";
+    if (has && !live) [confirmText, confirmTone] = ["STALE", "stale"];
+    else if (has && c.confirmed) [confirmText, confirmTone] = ["CONFIRMED", "green"];
+    else if (has && c.vehicleMassKg !== null) [confirmText, confirmTone] = [`DIFFERS ${kgText(c.massErrorKg) || "?"} kg`, "amber"];
+    else if (has) [confirmText, confirmTone] = ["WAITING", "amber"];
+    chip(this.confirmed, confirmText, confirmTone);
+    setAttr(this.confirmed, "title", has ? `the vehicle's CARGO_MASS_KG against the manifest: ${c.confirmed ? "confirmed" : c.vehicleMassKg === null ? "no answer yet" : "differs"}` : null);
+    setAttr(this.confirmed, "data-confirmed", has && live ? String(c.confirmed) : null);
+    setText(this.classes, c.classes.map((x) => `${x.name.replace(/_/g, " ")} ${isNum(x.parcels) ? x.parcels : "?"}`).join(" · "));
+    const key = JSON.stringify(c.problems);
+    if (key !== this.problemsKey) {
+      this.problemsKey = key;
+      this.problems.replaceChildren(...c.problems.map((line) => h("div", { class: "problem", "data-testid": "manifest-problem", title: line }, line)));
+      setAttr(this.problems, "title", c.problems.join("\n") || null);
+    }
+    toggleClass(this.problems, "is-stale", has && !live);
+  }
+}
+
+// --- airframe (fleet) and delivery ---------------------------------------------------------------
+
+const STAGE_TONE = { loaded: "neutral", launched: "blue", diverted: "amber", landed: "green", secured: "green", unloaded: "green", aborted: "red" };
+
+export class FleetPanel {
+  constructor() {
+    this.airframe = document.getElementById("fleet-airframe");
+    this.go = document.getElementById("fleet-go");
+    this.reasons = document.getElementById("fleet-reasons");
+    this.stage = document.getElementById("delivery-stage");
+    this.where = document.getElementById("delivery-platform");
+    this.eta = document.getElementById("delivery-eta");
+  }
+
+  render({ store, now }) {
+    const item = store.read("fleet/vehicle");
+    const fl = fleetView(item.v);
+    const has = item.state !== "nodata";
+    const live = item.state === "live";
+    setText(this.airframe, has ? [fl.id, fl.type, fl.condition.replace(/_/g, " ")].filter(Boolean).join(" · ") : "no fleet status");
+    setAttr(this.airframe, "title", has ? `airframe ${fl.id}, type ${fl.type}: ${fl.condition.replace(/_/g, " ")}` : null);
+    if (!has) chip(this.go, "NO DATA", "stale");
+    else if (!live) chip(this.go, `STALE ${fmtAge(item.age)}`, "stale");
+    else chip(this.go, fl.go ? "GO" : "NO GO", fl.go ? "green" : "red");
+    setAttr(this.go, "data-go", has && live ? String(fl.go) : null);
+    setText(this.reasons, has && !fl.go ? fl.reasons.join("; ") : "");
+    setAttr(this.reasons, "title", fl.reasons.join("\n") || null);
+    toggleClass(this.reasons, "is-stale", has && !live);
+    this.renderDelivery(store.read("delivery/progress"), now);
+  }
+
+  renderDelivery(item, now) {
+    const d = deliveryView(item.v);
+    const has = item.state !== "nodata";
+    const live = item.state === "live";
+    if (!has) chip(this.stage, "NO DELIVERY", "neutral");
+    else if (!live) chip(this.stage, `STALE ${fmtAge(item.age)}`, "stale");
+    else chip(this.stage, d.stage ? d.stage.toUpperCase() : "NOT LOADED", d.stage ? STAGE_TONE[d.stage] || "neutral" : "neutral");
+    setAttr(this.stage, "data-stage", has && live ? d.stage || "none" : null);
+    setText(this.where, has ? `to ${d.platform || "?"}` : "");
+    setAttr(this.where, "title", has ? `flight ${d.flightId}: ${isNum(d.parcels) ? d.parcels : "?"} parcels to ${d.platform || "?"}` : null);
+    let eta = has ? "ETA —" : "no manifest, no delivery tracked";
+    if (has && isNum(d.etaS)) {
+      const basis = d.basis ? ` (${d.basis})` : "";
+      if (d.basis === "touchdown") eta = `ARRIVED ${fmtUtc(d.etaS)} UTC`;
+      else if (!isNum(now)) eta = `ETA ${fmtUtc(d.etaS)} UTC${basis}`;
+      else if (d.etaS >= now) eta = `ETA ${fmtUtc(d.etaS)} UTC · in ${fmtDuration(d.etaS - now)}${basis}`;
+      else eta = `ETA ${fmtUtc(d.etaS)} UTC · ${fmtDuration(now - d.etaS)} overdue${basis}`;
+    }
+    setText(this.eta, eta);
+    setAttr(this.eta, "data-eta-s", has && isNum(d.etaS) ? d.etaS.toFixed(0) : null);
+    toggleClass(this.eta, "is-stale", has && !live);
+  }
+}
+
 // --- link health ---------------------------------------------------------------------------------
 
 export class LinksPanel {
@@ -676,6 +863,7 @@ function summary(e) {
   const parts = [];
   if (p.action) parts.push(str(p.action).replace(/_/g, " "));
   if (p.event) parts.push(str(p.event));
+  if (p.stage) parts.push(`${str(p.stage)}${p.platform ? ` at ${str(p.platform)}` : ""}`);
   if (p.command) parts.push(`${str(p.command)}${p.result !== undefined ? ` → ${str(p.result)}` : ""}`);
   const text = p.reason || p.detail || p.message || p.text || p.error;
   if (text) parts.push(str(text));

@@ -40,6 +40,9 @@ _log = logging.getLogger(__name__)
 AT_REST = frozenset({FlightPhase.SAFE, FlightPhase.STANDBY})
 """Back in one of these after engine starts or a flight: the flight is over and its record written."""
 
+_RECORDED_MESSAGES = frozenset({"HEARTBEAT", "GLOBAL_POSITION_INT", "ENGINE_STATUS", "VFR_HUD"})
+"""What the flight record is made of: phases, the vehicle's state (altitude, speeds), its engines."""
+
 #: Touchdown limits for a vehicle type the limits file does not know (its status is no-go anyway).
 _FALLBACK_TOUCHDOWN = TouchdownLimits(4.0, 1.0)
 
@@ -140,8 +143,10 @@ class FleetWatch:
                 telemetry = keyed.value
                 if telemetry.sysid != self._sysid:
                     continue
-                t_s = self._clock.unix_time_s()
                 msg = telemetry.msg
+                if msg.get_type() not in _RECORDED_MESSAGES:
+                    continue  # the record needs few of the vehicle's messages: translate only those
+                t_s = self._clock.unix_time_s()
                 out = self._translator.translate(msg, t_s)
                 if msg.get_type() == "HEARTBEAT":
                     with contextlib.suppress(ValueError):

@@ -50,6 +50,7 @@ from gcs.launch.countdown import (
     Tick,
     VehicleCommandAccepted,
     VehicleCommandFailed,
+    VehicleCountMissing,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -456,6 +457,11 @@ class LaunchControl:
             case WindowClosing():
                 conditions.append(
                     AlertCondition("count:window", Severity.CAUTION, action.reason, "countdown")
+                )
+                return []
+            case VehicleCountMissing():
+                conditions.append(
+                    AlertCondition("count:vehicle_silent", Severity.WARNING, action.reason, "countdown")
                 )
                 return []
             case CriterionViolated():

@@ -216,6 +216,13 @@ class WindowClosing(Action):
     margin_s: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VehicleCountMissing(Action):
+    """Past T-0 by the grace and the vehicle has not shown its ignition: the ground cannot tell
+    whether it counts (a lost hand-off, or a link too slow to say). Past the hand-off only the vehicle
+    stops the count; the launch team decides (an abort order is always theirs to give)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CountdownStatus:
     """Everything a display needs about the count at ``now_s``."""
@@ -252,6 +259,7 @@ class Countdown:
         self._phase: FlightPhase | None = None
         self._vehicle_took_count = False
         self._ignition_go = False
+        self._said_missing = False
         self._lifted_off = False
 
     # --- reading -----------------------------------------------------------------------------
@@ -480,6 +488,7 @@ class Countdown:
         self._anchor_count_s = point.t_s
         self._vehicle_took_count = False
         self._ignition_go = False
+        self._said_missing = False
         self._enter_hold(
             HoldKind.RECYCLE,
             f"recycled to {point.name}: a new poll and go for launch are needed",
@@ -604,13 +613,15 @@ class Countdown:
             if self._state is CountState.TERMINAL and target >= 0.0:
                 if self._ignition_go:
                     self._change(CountState.LIFTOFF, self._instant_of(0.0), out, reason="T-0")
-                elif target >= HANDOFF_GRACE_S:
-                    # The ground clock alone must not declare liftoff: a vehicle that has not shown
-                    # its terminal count (a lost hand-off) is not flying; until the grace is out its
-                    # answer may still be on a slow link, and past the hand-off it has the count.
-                    reason = (f"no terminal count from the vehicle {HANDOFF_GRACE_S:g} s after T-0 "
-                              "(the hand-off was lost)")
-                    self._stop_without_vehicle_count(reason, self._instant_of(HANDOFF_GRACE_S), out)
+                elif target >= HANDOFF_GRACE_S and not self._said_missing:
+                    # The ground clock alone must not declare liftoff; nor may the ground abort a
+                    # vehicle it has not heard from: its answer may be on a slow link and it may be
+                    # flying. Say so once, loudly; the launch team decides.
+                    self._said_missing = True
+                    out.append(VehicleCountMissing(
+                        at_s=self._instant_of(HANDOFF_GRACE_S),
+                        reason=f"no ignition from the vehicle {HANDOFF_GRACE_S:g} s after T-0: the "
+                               "hand-off went unanswered; order an abort if it is not counting"))
             return
 
     def _fire(self, event: TimelineEvent, gates: Gates, out: list[Action]) -> None:

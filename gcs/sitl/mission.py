@@ -189,7 +189,9 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
             planned_flight_s=spec.planned_flight_s),
         fleet=dataclasses.replace(
             base.fleet, enabled=True, database=str(options.fleet_db or options.out_dir / "fleet.sqlite"),
-            vehicle_type=vehicle_type, vehicle_id=scenario.vehicle.tail or f"SIM-{vehicle_type}"),
+            vehicle_type=vehicle_type, vehicle_id=scenario.vehicle.tail or f"SIM-{vehicle_type}",
+            # Re-read on the station's clock: as often in wall time as at 1x, not N times as often.
+            refresh_s=base.fleet.refresh_s * max(1.0, options.speed)),
         mqtt=dataclasses.replace(base.mqtt, enabled=True, url=options.mqtt_url)
         if options.mqtt_url is not None else dataclasses.replace(base.mqtt, enabled=False),
     )

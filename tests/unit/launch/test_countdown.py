@@ -28,6 +28,7 @@ from gcs.launch.countdown import (
     Tick,
     VehicleCommandAccepted,
     VehicleCommandFailed,
+    VehicleCountMissing,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -328,18 +329,22 @@ def test_handoff_passes_the_count_to_the_vehicle() -> None:
     assert c.t_count_s(115.0) == pytest.approx(5.0)
 
 
-def test_t0_without_the_vehicle_taking_the_count_waits_its_grace_then_aborts() -> None:
+def test_t0_without_the_vehicles_ignition_is_no_liftoff_and_after_the_grace_an_alarm_not_an_abort() -> None:
     c, _ = _counting()
-    c.handle(Tick(), 91.0)  # hand-off sent; the vehicle never reports TERMINAL_COUNT
-    actions = c.handle(Tick(), 111.0)  # T+1: the milestones pass, no liftoff by the clock alone, no abort yet
+    c.handle(Tick(), 91.0)  # hand-off sent; the vehicle never answers nor shows its count
+    actions = c.handle(Tick(), 111.0)  # T+1: the milestones pass, no liftoff by the clock alone
     assert not of_type(actions, CountChanged)
     assert c.state is CountState.TERMINAL
     actions = c.handle(Tick(), 110.0 + HANDOFF_GRACE_S + 1.0)
+    # The ground cannot tell whether a silent vehicle flies: it says so, and sends nothing.
+    [missing] = of_type(actions, VehicleCountMissing)
+    assert "no ignition from the vehicle" in missing.reason
+    assert commands(actions) == []
+    assert c.state is CountState.TERMINAL
+    assert of_type(c.handle(Tick(), 200.0), VehicleCountMissing) == []  # once
+    c.handle(VehiclePhaseReport(FlightPhase.ABORT), 201.0)  # the team ordered the abort: it shows
     assert c.state is CountState.ABORTED
-    assert VehicleCommand.ABORT in commands(actions)
-    assert "no terminal count from the vehicle" in of_type(actions, CountChanged)[-1].reason
-    assert c.t_count_s(200.0) == pytest.approx(HANDOFF_GRACE_S)  # a pad abort stops the clock
-    c.handle(RecycleCount(DIRECTOR, "T-70"), 201.0)  # never flown: it may be recycled
+    c.handle(RecycleCount(DIRECTOR, "T-70"), 202.0)  # never flown: it may be recycled
     assert c.state is CountState.HOLDING
 
 

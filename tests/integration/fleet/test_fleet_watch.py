@@ -5,17 +5,24 @@ callback; a stop in flight still writes what was flown."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gcs.clock import SimClock
 from gcs.domain.phases import FlightPhase
+from gcs.domain.roles import Role, User
 from gcs.fleet.limits import load_fleet_limits
 from gcs.fleet.station import FleetStatusUpdate, FleetWatch, FlightRecorded
-from gcs.fleet.store import FleetStore
+from gcs.fleet.store import FleetStore, record_flight
 from gcs.hub import Hub
+from gcs.launch.actions import Refused
+from gcs.launch.control import AnswerPoll, FleetStatusReport, GiveGoForLaunch, LaunchControl, OpenPoll
 from gcs.links.values import MavlinkTelemetry, VehicleStatusText
 from gcs.protocol.dialect import seaport
 from tests.support.waits import wait_until
+from tests.unit.fleet import flights
+from tests.unit.launch.helpers import DIRECTOR
+from tests.unit.launch.test_control import STATION_USERS, quick_setup
 
 LIMITS = """
 [types.yxz-1-hop]
@@ -100,3 +107,38 @@ async def test_a_stop_in_flight_still_writes_what_was_flown(tmp_path: Path) -> N
     assert recorded[0].record.flown
     with FleetStore.open(tmp_path / "fleet.sqlite") as store:
         assert len(store.history("YXZ-01")) == 1
+
+
+async def test_a_vehicle_past_its_engine_start_limit_blocks_the_poll(tmp_path: Path) -> None:
+    """The fleet database says 8 starts against a limit of 8: the station's poll is blocked, go for
+    launch refused naming the limit, until a clearance in the database lifts it."""
+    limits_file = tmp_path / "fleet.toml"
+    limits_file.write_text(LIMITS.replace("flights = 1", "engine_starts = 8"))
+    database = tmp_path / "fleet.sqlite"
+    for n in range(4):  # four hops, two starts each
+        record_flight(database, flights.record(n + 1))
+    control = LaunchControl(quick_setup())
+    clock = SimClock(epoch_unix_s=1_800_000_000.0)
+    watch = FleetWatch(
+        database=database, limits=load_fleet_limits(limits_file), vehicle_id="YXZ-01",
+        vehicle_type="yxz-1-hop", vehicle_sysid=1, session_name="s", hub=Hub(), clock=clock,
+        on_status=lambda go, why: control.handle(FleetStatusReport("YXZ-01", go, why), clock.unix_time_s()),
+        refresh_s=1.0,
+    )
+    async with asyncio.TaskGroup() as group:
+        task = group.create_task(watch.run(), name="fleet")
+        await wait_until(lambda: bool(control.poll.status().blockers), what="the poll blocked by the fleet")
+        control.handle(OpenPoll(DIRECTOR), clock.unix_time_s())
+        for station, user in STATION_USERS.items():
+            control.handle(AnswerPoll(user, station, True), clock.unix_time_s())
+        asked = control.handle(GiveGoForLaunch(DIRECTOR), clock.unix_time_s())
+        refused = [a for a in asked if isinstance(a, Refused)]
+        assert refused, "go for launch must be refused"
+        assert "engine starts" in refused[0].reason, refused[0].reason
+        with FleetStore.open(database) as store:
+            vera = User.of("vera", Role.VEHICLE)
+            store.clear("YXZ-01", "inspection.engine_starts", vera, "engine inspected", datetime.now(UTC))
+        clock.advance(1.0)  # the next read of the database
+        await wait_until(lambda: not control.poll.status().blockers, what="the clearance lifting the block")
+        task.cancel()
+    assert control.poll.poll_gate().go

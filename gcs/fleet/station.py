@@ -103,6 +103,7 @@ class FleetWatch:
         self._status: VehicleStatus | None = None
         self._said: tuple[bool, str] | None = None
         self._writes: asyncio.Queue[FlightRecord] = asyncio.Queue()
+        self._writing: asyncio.Future[bool] | None = None
         self.problems = 0
         """Database errors met (each logged and put on the hub as a status it could not read)."""
 
@@ -126,14 +127,17 @@ class FleetWatch:
             ):
                 await asyncio.Event().wait()
         finally:
+            # A write under way when the stop came finishes first (its journal line must reach the
+            # session before it closes), then what is queued, then the flight under way if any.
+            if self._writing is not None:
+                await asyncio.wait([self._writing])
             pending = []
             while not self._writes.empty():
                 pending.append(self._writes.get_nowait())
             if self._has_flight():
                 pending.append(self._finish())
             for record in pending:
-                # Shielded from the cancellation that brought us here: a flight is never lost to a stop.
-                await asyncio.shield(self._write(record))
+                await self._write(record)
 
     # --- feeding the record ----------------------------------------------------------------------
 
@@ -197,8 +201,11 @@ class FleetWatch:
     async def _writer(self) -> None:
         while True:
             record = await self._writes.get()
-            # Shielded: a stop while the thread writes must not lose the record's journal line.
-            if await asyncio.shield(self._write(record)):
+            # Shielded, and awaited by run() on a stop: the record and its journal line are never lost.
+            self._writing = asyncio.ensure_future(self._write(record))
+            written = await asyncio.shield(self._writing)
+            self._writing = None
+            if written:
                 await self._read_status()
 
     async def _write(self, record: FlightRecord) -> bool:

@@ -37,6 +37,7 @@ def test_units_are_in_the_names() -> None:
         "fts.ready",
         "fts.safe",
         "cargo_bay.smoke_detected",
+        "cargo.manifest_ok",
     }
     for name, info in FIELDS.items():
         if info.unit in ("bool", "enum", "1"):

@@ -34,8 +34,7 @@ from gcs.launch.criteria import CommitCriterion
 from gcs.launch.recovery import RecoveryItem, RecoveryState
 from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.flight_computer import FlightComputerLink
-from gcs.links.touchdown_report import parse_touchdown_report
-from gcs.links.values import VehicleStatusText
+from gcs.links.touchdown_report import touchdown_reports
 from gcs.tasks import background
 
 _log = logging.getLogger(__name__)
@@ -181,14 +180,9 @@ class CargoWatch:
                 self._publish_delivery()
 
     async def _touchdown_reports(self) -> None:
-        async with self._hub.subscribe_keyed(VehicleStatusText, maxsize=256) as feed:
-            async for keyed in feed:
-                if keyed.value.sysid != self._sysid:
-                    continue
-                report = parse_touchdown_report(keyed.value.text)
-                if report is not None:
-                    self._emit(self.tracker.touched_down(self._clock.unix_time_s(), report.platform))
-                    self._publish_delivery()
+        async for report in touchdown_reports(self._hub, self._sysid):
+            self._emit(self.tracker.touched_down(self._clock.unix_time_s(), report.platform))
+            self._publish_delivery()
 
     def _emit(self, events: list[DeliveryEvent]) -> None:
         for event in events:

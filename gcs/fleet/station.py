@@ -30,8 +30,8 @@ from gcs.fleet.record import FlightRecord, FlightRecordBuilder, TouchdownLimits
 from gcs.fleet.status import VehicleStatus
 from gcs.fleet.store import AddResult, record_flight, vehicle_status
 from gcs.hub import Hub
-from gcs.links.touchdown_report import parse_touchdown_report
-from gcs.links.values import MavlinkTelemetry, VehicleStatusText
+from gcs.links.touchdown_report import touchdown_reports
+from gcs.links.values import MavlinkTelemetry
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
 from gcs.tasks import background
 
@@ -163,14 +163,9 @@ class FleetWatch:
                     self._builder.observe(sample)
 
     async def _status_texts(self) -> None:
-        async with self._hub.subscribe_keyed(VehicleStatusText, maxsize=256) as feed:
-            async for keyed in feed:
-                if keyed.value.sysid != self._sysid:
-                    continue
-                report = parse_touchdown_report(keyed.value.text)
-                if report is not None:
-                    down, across = report.vertical_speed_down_mps, report.horizontal_speed_mps
-                    self._builder.observe_touchdown_report(down, across, self._clock.unix_time_s())
+        async for report in touchdown_reports(self._hub, self._sysid):
+            down, across = report.vertical_speed_down_mps, report.horizontal_speed_mps
+            self._builder.observe_touchdown_report(down, across, self._clock.unix_time_s())
 
     def _phase_seen(self, phase: FlightPhase, t_s: float) -> None:
         previous, self._phase = self._phase, phase
@@ -223,9 +218,24 @@ class FleetWatch:
         return True
 
     async def _refresh(self) -> None:
+        # Opening the database (header, schema, WAL) and judging every flight is work: redo it only
+        # when the files changed (our own write re-reads by itself; another process's clearance
+        # shows in the database or its write-ahead log).
+        seen: tuple[tuple[int, int], ...] | None = None
         while True:
-            await self._read_status()
+            now = self._file_stamps()
+            if now != seen or self._status is None:
+                seen = now
+                await self._read_status()
             await self._clock.sleep(self._refresh_s)
+
+    def _file_stamps(self) -> tuple[tuple[int, int], ...]:
+        stamps = []
+        for path in (self._database, self._database.with_name(self._database.name + "-wal")):
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                stamps.append((info.st_mtime_ns, info.st_size))
+        return tuple(stamps)
 
     async def _read_status(self) -> None:
         try:

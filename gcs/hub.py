@@ -121,6 +121,10 @@ class Hub:
             elif sub.key == key:
                 sub._offer(value)
 
+    def forget_latest(self) -> None:
+        """Drop every retained value (subscriptions stay): the hub as a freshly started process has it."""
+        self._latest.clear()
+
     def latest(self, kind: type[T], key: Hashable | None = None) -> T | None:
         return cast(T | None, self._latest.get((kind, key)))
 

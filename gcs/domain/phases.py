@@ -67,6 +67,10 @@ AIRBORNE_PHASES = frozenset(
 )
 """Phases in which the vehicle is off the pad and not yet down: its impact point matters."""
 
+FLOWN_PHASES = AIRBORNE_PHASES | {FlightPhase.TOUCHDOWN}
+"""Phases only a vehicle that has lifted off can be in (an abort may also be a pad abort, SAFING a
+scrubbed count's): a station that starts and sees one takes the flight over."""
+
 ABORT_PHASES = frozenset({FlightPhase.ABORT, FlightPhase.FLIGHT_TERMINATION})
 """Phases that mean the vehicle has given up the nominal mission on its own or on command."""
 

@@ -76,3 +76,13 @@ class VehicleState:
     def velocity_ecef_mps(self) -> FloatArray:
         """Earth-relative velocity in ECEF axes."""
         return ned_to_ecef_matrix(self.latitude_deg, self.longitude_deg) @ self.velocity_ned_mps
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleCount:
+    """The vehicle's own count clock (its COUNTDOWN message), as received."""
+
+    t_count_s: float
+    """Count time: negative before T-0, positive after."""
+    lifted_off: bool
+    """The vehicle shows T-plus: it has lifted off."""

@@ -51,6 +51,7 @@ from gcs.launch.countdown import (
     VehicleCommandAccepted,
     VehicleCommandFailed,
     VehicleCountMissing,
+    VehicleCountReport,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -184,6 +185,7 @@ LaunchEvent = (
     | AbortVehicle
     | VehicleCommandFailed
     | VehicleCommandAccepted
+    | VehicleCountReport
     | FleetStatusReport
     | VehicleState
     | DeckState
@@ -307,7 +309,7 @@ class LaunchControl:
         match event:
             case StartCount() | HoldCount() | ResumeCount() | RecycleCount() | ScrubCount():
                 out += self.countdown.handle(event, now_s, self.gates())
-            case VehicleCommandFailed() | VehicleCommandAccepted():
+            case VehicleCommandFailed() | VehicleCommandAccepted() | VehicleCountReport():
                 out += self.countdown.handle(event, now_s, self.gates())
             case FleetStatusReport():
                 reason = None if event.go else f"vehicle {event.vehicle_id} {event.reason}"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from gcs.domain.phases import ABORT_PHASES, CountdownDisplay, FlightPhase
+from gcs.domain.phases import ABORT_PHASES, FLOWN_PHASES, CountdownDisplay, FlightPhase
 from gcs.domain.roles import HOLD_ROLES, Role, User
 from gcs.launch.actions import (
     TIMELINE_COMMANDS,
@@ -137,6 +137,14 @@ class VehiclePhaseReport:
 
 
 @dataclass(frozen=True, slots=True)
+class VehicleCountReport:
+    """The vehicle's own count (its COUNTDOWN message): T-minus or, once it has lifted off, T-plus."""
+
+    t_count_s: float
+    lifted_off: bool
+
+
+@dataclass(frozen=True, slots=True)
 class VehicleCommandFailed:
     """A command the count sent was refused by the vehicle (``refused``) or never answered."""
 
@@ -166,6 +174,7 @@ CountEvent = (
     | ScrubCount
     | AutoHold
     | VehiclePhaseReport
+    | VehicleCountReport
     | VehicleCommandFailed
     | VehicleCommandAccepted
     | Tick
@@ -261,6 +270,10 @@ class Countdown:
         self._ignition_go = False
         self._said_missing = False
         self._lifted_off = False
+        self._adopted = False
+        """The count was taken over from a vehicle already flying (a station started mid-flight)."""
+        self._adopted_timed = False
+        """...and its T-plus has been set from the vehicle's own count."""
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -328,6 +341,8 @@ class Countdown:
                 self._auto_hold(event.reason, now_s, out)
             case VehiclePhaseReport():
                 self._phase_report(event.phase, now_s, out)
+            case VehicleCountReport():
+                self._count_report(event, now_s)
             case VehicleCommandFailed():
                 self._command_failed(event, now_s, out)
             case VehicleCommandAccepted():
@@ -548,6 +563,9 @@ class Countdown:
 
     def _phase_report(self, phase: FlightPhase, now_s: float, out: list[Action]) -> None:
         previous, self._phase = self._phase, phase
+        if self._state is CountState.IDLE and phase in FLOWN_PHASES:
+            self._adopt(phase, now_s, out)
+            return
         if phase is FlightPhase.ASCENT:
             self._lifted_off = True
         if phase == previous:
@@ -573,6 +591,28 @@ class Countdown:
             and phase in (FlightPhase.SAFE, FlightPhase.STANDBY, FlightPhase.SAFING)
         ):
             self._abort(f"vehicle left the terminal count (phase {name})", now_s, out)
+
+    def _adopt(self, phase: FlightPhase, now_s: float, out: list[Action]) -> None:
+        """A station (re)started while the vehicle flies: take the flight as it is, never re-run a count.
+
+        T-plus runs from here until the vehicle's own count says what it is.
+        """
+        self._lifted_off = True
+        self._adopted = True
+        self._anchor_count_s = 0.0
+        self._anchor_now_s = now_s
+        self._cursor = len(self.timeline.events)  # nothing of the count is still to fire
+        reason = f"the vehicle is already flying ({phase.name}): the count is taken from the vehicle"
+        self._change(CountState.LIFTOFF, now_s, out, reason=reason)
+
+    def _count_report(self, event: VehicleCountReport, now_s: float) -> None:
+        # Only an adopted flight takes its clock from the vehicle: otherwise the ground's own T-0
+        # stands (the vehicle's count differs from it by the link's delay, which would make the
+        # mission clock jump).
+        if self._adopted and not self._adopted_timed and event.lifted_off:
+            self._adopted_timed = True
+            self._anchor_count_s = event.t_count_s
+            self._anchor_now_s = now_s
 
     def _command_failed(self, event: VehicleCommandFailed, now_s: float, out: list[Action]) -> None:
         what = f"{event.command.value.replace('_', ' ')} failed: {event.detail}"

@@ -27,7 +27,7 @@ from gcs.errors import GcsError, TimeoutError_
 from gcs.hub import Hub
 from gcs.launch.actions import Action, CommandVehicle
 from gcs.launch.control import LaunchControl, LaunchEvent, LaunchStatus, TelemetrySamples
-from gcs.launch.countdown import Tick, VehicleCommandAccepted, VehicleCommandFailed
+from gcs.launch.countdown import Tick, VehicleCommandAccepted, VehicleCommandFailed, VehicleCountReport
 from gcs.links.values import MavlinkTelemetry, VehicleLinkHealth
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
 from gcs.tasks import background
@@ -128,6 +128,8 @@ class LaunchRunner:
                     self._apply(out.state)  # the state brings its own samples
                 elif out.samples:
                     self._apply(TelemetrySamples(out.samples))
+                elif out.count is not None:
+                    self._apply(VehicleCountReport(out.count.t_count_s, out.count.lifted_off))
 
     async def _link_health(self) -> None:
         health_feed = self._hub.subscribe(VehicleLinkHealth, key=self._sysid, maxsize=16, replay_latest=True)

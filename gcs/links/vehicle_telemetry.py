@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gcs.domain.fields import Sample, vehicle_samples
-from gcs.domain.phases import FlightPhase
-from gcs.domain.vehicle import VehicleState
+from gcs.domain.phases import CountdownDisplay, FlightPhase
+from gcs.domain.vehicle import VehicleCount, VehicleState
 
 _MAV_TYPE_ROCKET = 9
 _ENGINE_RUNNING_STATES = frozenset({2, 3})  # ENGINE_STATE IGNITION, RUNNING
@@ -39,6 +39,8 @@ class Translated:
 
     state: VehicleState | None
     samples: tuple[Sample, ...]
+    count: VehicleCount | None = None
+    """The vehicle's count clock, from its COUNTDOWN message."""
 
 
 @dataclass(slots=True)
@@ -88,6 +90,13 @@ class VehicleTelemetryTranslator:
         except ValueError:
             return Translated(None, ())  # a phase we do not know is not a phase we may act on
         return Translated(None, ())
+
+    def _on_countdown(self, msg: Any, t_s: float) -> Translated:
+        t_count_s = float(msg.t_s)
+        if not math.isfinite(t_count_s):
+            return Translated(None, ())
+        lifted_off = int(msg.state) == CountdownDisplay.LIFTOFF
+        return Translated(None, (), VehicleCount(t_count_s, lifted_off))
 
     def _on_global_position_int(self, msg: Any, t_s: float) -> Translated:
         self._position = msg

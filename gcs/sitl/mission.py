@@ -24,11 +24,11 @@ import dataclasses
 import json
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gcs.app import StationParts, run_station
 from gcs.clock import FollowerClock
@@ -292,7 +292,12 @@ class _Flight:
         self.seen = Observations()
         self.timed_out = False
         self.failure: str | None = None
-        self._parts: asyncio.Future[StationParts] = asyncio.get_running_loop().create_future()
+        self.parts: StationParts | None = None
+        """The running station's parts (a restarted station brings new ones)."""
+        self._parts_ready = asyncio.Event()
+        self.kill = asyncio.Event()
+        """Set when the scenario's station restart is due: the station is killed and started anew."""
+        self._lifted_off = asyncio.Event()
         self._team = ScriptedTeam(script=scenario.team)
         self._translator = VehicleTelemetryTranslator()
         self._ends = scenario.expect.end_phase_values
@@ -301,8 +306,16 @@ class _Flight:
         """Fault proxies whose blackouts count from liftoff: told of it when the count shows it."""
 
     def station_ready(self, parts: StationParts) -> None:
-        if not self._parts.done():
-            self._parts.set_result(parts)
+        self.parts = parts
+        self._parts_ready.set()
+
+    def station_killed(self) -> None:
+        """The station is gone: what it retained is gone with it; the next one must find the flight."""
+        self.parts = None
+        self._parts_ready.clear()
+        self.kill.clear()
+        self.hub.forget_latest()
+        self.seen.station_restarted()
 
     def finished(self) -> bool:
         phase = self.seen.phase
@@ -349,6 +362,7 @@ class _Flight:
                 ("sitl observe texts", self._observe_texts()),
                 ("sitl observe feeds", self._observe_feeds()),
                 ("sitl time limit", self._time_limit()),
+                ("sitl station restart", self._restart_timer()),
             ):
                 await self._fly()
                 await asyncio.Event().wait()
@@ -357,10 +371,22 @@ class _Flight:
             self._say(f"run failed: {exc}")
             self.stop.set()
 
+    async def _restart_timer(self) -> None:
+        after_s = self.scenario.station.restart_after_liftoff_s
+        if after_s is None:
+            return
+        await self._lifted_off.wait()
+        await self.clock.sleep(after_s)
+        self._say(f"killing the ground station {after_s:g} s after liftoff (vehicle in "
+                  f"{self.seen.phase.config_name if self.seen.phase is not None else '?'})")
+        self.kill.set()
+
     async def _fly(self) -> None:
-        parts = await self._parts
-        fc, runner = parts.flight_computer, parts.launch
-        if runner is None:
+        await self._parts_ready.wait()
+        parts = self.parts
+        assert parts is not None
+        fc = parts.flight_computer
+        if parts.launch is None:
             raise GcsError("launch control is off in the station config: nothing would run the count")
         sysid = parts.vehicle_sysid
         vehicle = await fc.wait_for_vehicle(sysid, timeout_s=VEHICLE_FOUND_WALL_S * self.clock.speed)
@@ -372,6 +398,11 @@ class _Flight:
         self._say(f"flight plan uploaded: {len(items)} items, {range_.launch.name} to {range_.landing.name}")
         async with self.hub.subscribe(LaunchStatusUpdate, maxsize=64, replay_latest=True) as updates:
             async for update in updates:
+                runner = self.parts.launch if self.parts is not None else None
+                if runner is None:
+                    continue  # a status the killed station left in the queue
+                if update.status.countdown.lifted_off:
+                    self._lifted_off.set()
                 if update.status.countdown.lifted_off and self.liftoff_proxies:
                     for proxy in self.liftoff_proxies:
                         proxy.count_windows_from()
@@ -517,12 +548,29 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
             for line in describe_tasks():
                 print(f"  {line}", file=sys.stderr, flush=True)
 
+        segments: list[Path] = []
+
+        def started(path: Path) -> None:
+            segments.append(path)
+            if on_started is not None:
+                on_started(path)
+
         async with background(("sitl flight", flight.run()), ("sitl children", watch_children()),
                               ("sitl shutdown watch", watch_shutdown())):
-            session_dir = await run_station(
-                config, clock=clock, stop=stop, hub=hub, out=out, status_every_s=options.status_every_s,
-                on_started=on_started, on_parts=flight.station_ready,
-            )
+            while True:
+                session_dir = await _station_until_killed(
+                    flight, run_station(config, clock=clock, stop=stop, hub=hub, out=out,
+                                        status_every_s=options.status_every_s, on_started=started,
+                                        on_parts=flight.station_ready))
+                if session_dir is not None:
+                    break
+                down_s = scenario.station.restart_down_s
+                print(f"sitl: ground station killed (session {segments[-1].name if segments else '?'}); "
+                      f"a new one starts in {down_s:g} s", file=out, flush=True)
+                flight.station_killed()
+                if await _stopped_within(stop, clock, down_s):
+                    session_dir = segments[-1]
+                    break
     verdict = flight.verdict if flight.verdict is not None else flight.judge_now()
     end_wall_s, end_simulated_s = flight.ended_at or (loop.time(), clock.monotonic_s())
     wall_s = end_wall_s - wall_start_s
@@ -533,5 +581,40 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
         "checks": [dataclasses.asdict(c) for c in verdict.checks],
         "phases": [p.config_name for p in flight.seen.phases],
         "automatic_holds": flight.seen.automatic_holds,
+        "segments": [p.name for p in segments],
     }, indent=2) + "\n")
     return result
+
+
+async def _station_until_killed(flight: _Flight, station: Coroutine[Any, Any, Path]) -> Path | None:
+    """Run ``station`` to its end (its session folder) or until the flight kills it (None).
+
+    Killed means cancelled at once, mid-flight: the station says no goodbye to the vehicle, and its
+    recorder closes what it has (a process killed outright would lose at most the last flush).
+    """
+    task = asyncio.create_task(station, name="ground station")
+    kill = asyncio.create_task(flight.kill.wait(), name="sitl station kill")
+    try:
+        await asyncio.wait({task, kill}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        kill.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.wait({task})  # not ``await task``: our own cancellation must still reach us
+    failure = None if task.cancelled() else task.exception()
+    if failure is not None:
+        raise failure
+    return None
+
+
+async def _stopped_within(stop: asyncio.Event, clock: FollowerClock, duration_s: float) -> bool:
+    """Whether ``stop`` is set within ``duration_s`` of the clock's time."""
+    waits = {asyncio.create_task(stop.wait(), name="sitl stop while the station is down"),
+             asyncio.create_task(clock.sleep(duration_s), name="sitl station down")}
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    return stop.is_set()

@@ -89,10 +89,19 @@ class StationSpec:
     """The cargo manifest the flight carries (checked against the vehicle config's bay)."""
     planned_flight_s: float = 130.0
     """Liftoff to touchdown as planned, for the delivery ETA before liftoff (the hop: about 125 s)."""
+    restart_after_liftoff_s: float | None = None
+    """Kill the ground station this long (simulated s) after the liftoff it sees, and start a new
+    one ``restart_down_s`` later: it must take the flight over from the vehicle."""
+    restart_down_s: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.planned_flight_s > 0:
             raise InvalidValue("planned_flight_s", "a number of seconds > 0", self.planned_flight_s)
+        if self.restart_after_liftoff_s is not None and not self.restart_after_liftoff_s >= 0:
+            raise InvalidValue("restart_after_liftoff_s", "a number of seconds >= 0",
+                               self.restart_after_liftoff_s)
+        if not self.restart_down_s > 0:
+            raise InvalidValue("restart_down_s", "a number of seconds > 0", self.restart_down_s)
 
 
 class LinkDirection(enum.Enum):
@@ -197,6 +206,9 @@ class Expectations:
     framing or parsing, or motion values refused as implausible."""
     divert_in: tuple[str, ...] = ()
     """The flight must be diverted, and in one of these phases (e.g. ``["coast"]``)."""
+    station_restarts: int = 0
+    """The ground station must have been restarted this often, and the last one must have taken
+    the flight over from the vehicle (``[station] restart_after_liftoff_s``)."""
 
     def __post_init__(self) -> None:
         named = (("phases", self.phases), ("end_phase", self.end_phase), ("divert_in", self.divert_in))
@@ -328,6 +340,10 @@ def load_scenario(path: Path | str) -> Scenario:
         if name not in names:
             raise ConfigError(path, "expect.bad_input_counted", "names of the platforms: " + ", ".join(names),
                               name)
+    if expect.station_restarts != (1 if station.restart_after_liftoff_s is not None else 0):
+        raise ConfigError(path, "expect.station_restarts",
+                          "1 with [station] restart_after_liftoff_s, else 0 (one restart per run)",
+                          expect.station_restarts)
     if expect.landed_on is not None and expect.landed_on not in names:
         raise ConfigError(path, "expect.landed_on", "the name of one of the platforms: " + ", ".join(names),
                           expect.landed_on)

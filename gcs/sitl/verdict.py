@@ -70,6 +70,14 @@ class Observations:
     diverted_in: FlightPhase | None = None
     """The vehicle's phase when launch control first showed the flight diverted."""
     diverted: bool = False
+    station_restarts: int = 0
+    """How often the ground station was killed and started again during the run."""
+    taken_over_in: FlightPhase | None = None
+    """The vehicle's phase when a restarted station first showed the flight as flown (T-plus)."""
+
+    def station_restarted(self) -> None:
+        self.station_restarts += 1
+        self.taken_over_in = None
 
     @property
     def phase(self) -> FlightPhase | None:
@@ -112,6 +120,8 @@ class Observations:
         self.refusals.append(reason)
 
     def launch_status(self, status: LaunchStatus) -> None:
+        if self.station_restarts and self.taken_over_in is None and status.countdown.lifted_off:
+            self.taken_over_in = status.countdown.vehicle_phase or self.phase
         if status.countdown.state is CountState.SCRUBBED:
             self.scrubbed = True
         hold = status.countdown.hold
@@ -202,6 +212,16 @@ def judge(expect: Expectations, seen: Observations, *, timed_out: bool) -> Verdi
             "no divert" if not seen.diverted
             else f"diverted in {phase.config_name if phase is not None else 'no phase'}"
             f" (expected {' or '.join(p.config_name for p in wanted)})",
+        ))
+    if expect.station_restarts or seen.station_restarts:
+        checks.append(Check("station restarted", seen.station_restarts == expect.station_restarts,
+                            f"{seen.station_restarts} restart(s) (expected {expect.station_restarts})"))
+    if expect.station_restarts:
+        taken = seen.taken_over_in
+        checks.append(Check(
+            "flight taken over", taken is not None,
+            f"the restarted station showed the flight in {taken.config_name}" if taken is not None
+            else "the restarted station never showed the flight as flown",
         ))
     for key in expect.alerts:
         checks.append(Check(f"alert {key}", key in seen.alert_keys,

@@ -124,6 +124,9 @@ async def test_a_second_flight_of_the_same_airframe_adds_to_its_fleet_record(tmp
         ("link-loss", ["landing_burn", "touchdown", "safe"]),
         # bit flips and lost chunks on the barge's NMEA line: counted, skipped, a nominal landing
         ("corrupt-serial", ["landing_burn", "touchdown", "safe"]),
+        # the ground station killed 30 s after liftoff and started anew 15 s later: it takes the
+        # flight over from the vehicle and records the rest in a new session folder
+        ("gcs-restart", ["ascent", "touchdown", "safe"]),
     ],
 )
 async def test_each_fault_scenario_meets_its_expectations(
@@ -148,9 +151,32 @@ async def test_each_fault_scenario_meets_its_expectations(
         links = [e["payload"].get("event") for e in events if e["kind"] == "link_event"]
         assert "lost" in links, links
         assert "recovered" in links, links
+    if name == "gcs-restart":
+        _check_the_restarted_station_took_the_flight_over(tmp_path, verdict)
     if name == "corrupt-serial":
         counted = [c for c in verdict["checks"] if c["name"].startswith("bad input counted")]
         assert len(counted) == 1, verdict["checks"]
+
+
+def _journal(session: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (session / "journal.jsonl").read_text().splitlines()]
+
+
+def _check_the_restarted_station_took_the_flight_over(folder: Path, verdict: dict[str, Any]) -> None:
+    first, second = (folder / name for name in verdict["segments"])
+    before, after = _journal(first), _journal(second)
+    # The first station saw the liftoff and nothing of the landing; the second never ran a count.
+    assert any(e["kind"] == "decision" and e["payload"].get("to_state") == "liftoff" for e in before)
+    assert not any(e["payload"].get("to_phase") == "touchdown" for e in before)
+    counts = [e["payload"] for e in after if e["payload"].get("action") == "count_changed"]
+    assert counts, after
+    assert (counts[0]["from_state"], counts[0]["to_state"]) == ("idle", "liftoff"), counts
+    assert "already flying" in counts[0]["reason"], counts
+    assert not any(e["kind"] == "command_sent" for e in after), "taking a flight over must command nothing"
+    assert any(e["payload"].get("to_phase") == "touchdown" for e in after)
+    for session in (first, second):  # both segments are whole recordings, tlog included
+        assert (session / "flight.tlog").stat().st_size > 0
+        assert json.loads((session / "session.json").read_text())["state"] == "closed"
 
 
 async def test_a_scenario_that_cannot_be_met_fails_and_says_why(tmp_path: Path) -> None:

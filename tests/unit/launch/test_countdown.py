@@ -29,6 +29,7 @@ from gcs.launch.countdown import (
     VehicleCommandAccepted,
     VehicleCommandFailed,
     VehicleCountMissing,
+    VehicleCountReport,
     VehiclePhaseReport,
     WindowClosing,
 )
@@ -480,6 +481,67 @@ def test_liftoff_reported_by_the_vehicle_before_t0() -> None:
     c.handle(VehiclePhaseReport(FlightPhase.ASCENT), now)
     assert c.state is CountState.LIFTOFF
     assert c.status(now).lifted_off
+
+
+# --- a station started while the vehicle flies ---------------------------------------------------
+
+ADOPTION = [
+    # (phase the idle count first hears, taken over as a flight)
+    (FlightPhase.SAFE, False),
+    (FlightPhase.STANDBY, False),
+    (FlightPhase.TERMINAL_COUNT, False),  # its count runs on board; liftoff will show
+    (FlightPhase.IGNITION, False),
+    (FlightPhase.ASCENT, True),
+    (FlightPhase.COAST, True),
+    (FlightPhase.ENTRY, True),
+    (FlightPhase.LANDING_BURN, True),
+    (FlightPhase.TOUCHDOWN, True),
+    (FlightPhase.SAFING, False),  # a scrubbed count safes too
+    (FlightPhase.ABORT, False),  # a pad abort is one
+    (FlightPhase.FLIGHT_TERMINATION, False),
+]
+
+
+@pytest.mark.parametrize(("phase", "taken"), ADOPTION, ids=[p.name for p, _ in ADOPTION])
+def test_an_idle_count_takes_over_a_vehicle_it_finds_flying(phase: FlightPhase, taken: bool) -> None:
+    c, now = _idle()
+    actions = c.handle(VehiclePhaseReport(phase), now + 1.0)
+    if not taken:
+        assert c.state is CountState.IDLE
+        assert not of_type(actions, CountChanged)
+        return
+    assert c.state is CountState.LIFTOFF
+    assert c.status(now + 1.0).lifted_off
+    [change] = of_type(actions, CountChanged)
+    assert change.from_state is CountState.IDLE
+    assert "already flying" in change.reason and phase.name in change.reason
+    assert not commands(actions), "taking a flight over must send the vehicle nothing"
+    assert not of_type(actions, EventReached), "no event of the count may fire for a flown count"
+    # Requests of a count are refused as after any liftoff.
+    assert [r.code for r in refusals(c.handle(HoldCount(OPERATOR, "x"), now + 2.0))] == [RefusalCode.PAST_HANDOFF]
+
+
+def test_a_taken_over_flight_shows_the_vehicles_t_plus_once_it_is_heard() -> None:
+    c, now = _idle()
+    c.handle(VehiclePhaseReport(FlightPhase.COAST), now)
+    assert c.t_count_s(now + 5.0) == pytest.approx(5.0)  # until the vehicle says: from the take-over
+    c.handle(VehicleCountReport(t_count_s=83.0, lifted_off=True), now + 6.0)
+    assert c.t_count_s(now + 10.0) == pytest.approx(87.0)
+    c.handle(VehicleCountReport(t_count_s=200.0, lifted_off=True), now + 11.0)  # one jump, not a hunt
+    assert c.t_count_s(now + 12.0) == pytest.approx(89.0)
+    c.handle(VehiclePhaseReport(FlightPhase.ABORT), now + 13.0)
+    assert c.state is CountState.ABORTED
+    assert c.status(now + 14.0).display is CountdownDisplay.LIFTOFF
+
+
+def test_the_vehicles_count_does_not_move_a_count_the_ground_ran() -> None:
+    c, now = _liftoff()
+    t = c.t_count_s(now + 1.0)
+    c.handle(VehicleCountReport(t_count_s=t + 0.7, lifted_off=True), now + 1.0)
+    assert c.t_count_s(now + 1.0) == pytest.approx(t)
+    idle, _ = _idle()
+    idle.handle(VehicleCountReport(t_count_s=-30.0, lifted_off=False), 1.0)
+    assert idle.state is CountState.IDLE
 
 
 def test_a_vehicle_abort_blocks_resume() -> None:

@@ -104,3 +104,18 @@ def test_the_flight_termination_system_is_ready_only_present_enabled_and_healthy
     samples = VehicleTelemetryTranslator().translate(msg, 5.0).samples
     assert [s.value for s in samples if s.field == "fts.ready"] == ready
     assert [s.value for s in samples if s.field == "fts.safe"] == safe  # present, not enabled: safed
+
+
+@pytest.mark.parametrize(
+    ("t_s", "state", "expected"),
+    [
+        (-42.5, seaport.COUNTDOWN_STATE_COUNTING, (-42.5, False)),
+        (83.0, seaport.COUNTDOWN_STATE_LIFTOFF, (83.0, True)),
+        (math.nan, seaport.COUNTDOWN_STATE_LIFTOFF, None),
+    ],
+)
+def test_the_vehicles_count_clock_is_passed_on(t_s: float, state: int, expected: tuple[float, bool] | None) -> None:
+    out = VehicleTelemetryTranslator().translate(seaport.MAVLink_countdown_message(1000, t_s, state, 0.0, 0), 5.0)
+    assert out.state is None
+    got = (out.count.t_count_s, out.count.lifted_off) if out.count is not None else None
+    assert got == expected

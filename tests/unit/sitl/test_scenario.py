@@ -49,6 +49,11 @@ def test_a_scenario_is_found_by_name_or_path() -> None:
         (('[expect]', '[[link_faults]]\nlink = "vehicle"\nblackouts_from = "liftoff"\n\n'
                       '[[link_faults]]\nlink = "vehicle"\nloss_probability = 0.1\n\n[expect]'),
          "link_faults[1].blackouts_from", "the same origin"),
+        (('[expect]', '[expect]\nstation_restarts = 1'), "expect.station_restarts",
+         "restart_after_liftoff_s"),
+        (('range = "configs/range/hop.toml"',
+          'range = "configs/range/hop.toml"\nrestart_after_liftoff_s = -1'),
+         "station.restart_after_liftoff_s", ">= 0"),
     ],
 )
 def test_mistakes_name_the_key_and_what_was_expected(

@@ -88,3 +88,33 @@ def test_a_divert_must_come_in_the_expected_phase(diverted_in: P | None, ok: boo
     [check] = [c for c in verdict.checks if c.name == "divert"]
     assert check.ok is ok
     assert words in check.detail
+
+
+def _launch_status(lifted_off: bool, phase: P) -> object:
+    """The little of a LaunchStatus the restart checks read."""
+    from types import SimpleNamespace
+
+    countdown = SimpleNamespace(lifted_off=lifted_off, vehicle_phase=phase, state=None, hold=None)
+    landing = SimpleNamespace(diverted=False)
+    return SimpleNamespace(countdown=countdown, alerts=(), recovery_state=None, landing=landing)
+
+
+@pytest.mark.parametrize(
+    ("restarts", "taken_over", "failed"),
+    [(1, True, ()), (1, False, ("flight taken over",)),
+     (0, True, ("station restarted", "flight taken over"))],  # no restart: the first station's liftoff
+)
+def test_a_restarted_station_must_take_the_flight_over(
+    restarts: int, taken_over: bool, failed: tuple[str, ...]
+) -> None:
+    seen = _flight(*NOMINAL)
+    seen.launch_status(_launch_status(True, P.ASCENT))  # type: ignore[arg-type]
+    assert seen.taken_over_in is None, "the first station's liftoff is no take-over"
+    for _ in range(restarts):
+        seen.station_restarted()
+    seen.launch_status(_launch_status(taken_over, P.COAST))  # type: ignore[arg-type]
+    verdict = judge(dataclasses.replace(EXPECT, station_restarts=1), seen, timed_out=False)
+    failures = [c for c in verdict.checks if not c.ok]
+    assert tuple(c.name for c in failures) == failed, verdict.lines()
+    if not failed:
+        assert any("in coast" in c.detail for c in verdict.checks)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from gcs.domain.atmosphere import density_kgpm3, dynamic_pressure_pa
@@ -217,6 +217,7 @@ class FlightRecordBuilder:
         self._liftoff_s: float | None = None
         self._touchdown: _Touchdown | None = None
         self._events: list[tuple[EventKind, float, str]] = []
+        self._taken_over = False
 
     # --- feeding -------------------------------------------------------------------------------
 
@@ -265,6 +266,14 @@ class FlightRecordBuilder:
         elif phase is FlightPhase.FLIGHT_TERMINATION:
             self._events.append((EventKind.FLIGHT_TERMINATION, t_s, ""))
 
+    def take_over(self, t_s: float) -> None:
+        """The vehicle was flying before this record began (its station started mid-flight): the
+        liftoff is not this record's to show, and the record continues an earlier one."""
+        self._stamp(float(t_s))
+        self._taken_over = True
+        if self._liftoff_s is None:
+            self._liftoff_s = float(t_s)
+
     def observe_touchdown_report(
         self, vertical_speed_down_mps: float, horizontal_speed_mps: float, t_s: float
     ) -> None:
@@ -290,6 +299,11 @@ class FlightRecordBuilder:
     @property
     def lifted_off(self) -> bool:
         return self._liftoff_s is not None
+
+    @property
+    def taken_over(self) -> bool:
+        """This record continues a flight begun before it (``take_over``)."""
+        return self._taken_over
 
     def burn_time_s(self) -> float:
         """Burn time so far; an engine still running counts up to the last observation."""
@@ -383,6 +397,46 @@ class FlightRecordBuilder:
         if EventKind.ABORT in kinds:
             return FlightOutcome.ABORTED
         return FlightOutcome.LANDED if self._touchdown is not None else FlightOutcome.INCOMPLETE
+
+
+def continue_record(earlier: FlightRecord, later: FlightRecord) -> FlightRecord:
+    """One flight's record from two stations: ``earlier`` ended incomplete (its station was lost in
+    flight), ``later`` began with the vehicle already flying. The flight keeps ``earlier``'s id.
+
+    Counts add up (each start and each second of burn was seen by one station only, or by both at
+    the seam, where counting twice errs towards an earlier inspection); peaks are the larger; the
+    touchdown is the later's; the outcome is the worst that happened over the whole flight.
+    """
+    offset_s = max(0.0, (later.started_utc - earlier.started_utc).total_seconds())
+    events = (*earlier.events, *(replace(e, since_start_s=e.since_start_s + offset_s) for e in later.events))
+    kinds = {e.kind for e in events}
+    outcome = later.outcome
+    if EventKind.FLIGHT_TERMINATION in kinds:
+        outcome = FlightOutcome.TERMINATED
+    elif EventKind.ABORT in kinds and outcome is not FlightOutcome.INCOMPLETE:
+        outcome = FlightOutcome.ABORTED
+    touchdown = later if later.touchdown_source is not TouchdownSource.NONE else earlier
+    return FlightRecord(
+        vehicle_id=earlier.vehicle_id,
+        vehicle_type=earlier.vehicle_type,
+        flight_id=earlier.flight_id,
+        started_utc=earlier.started_utc,
+        ended_utc=max(earlier.ended_utc, later.ended_utc),
+        outcome=outcome,
+        engine_starts=earlier.engine_starts + later.engine_starts,
+        burn_time_s=earlier.burn_time_s + later.burn_time_s,
+        max_dynamic_pressure_pa=_peak(earlier.max_dynamic_pressure_pa, later.max_dynamic_pressure_pa),
+        max_heating_index_wpm2=_peak(earlier.max_heating_index_wpm2, later.max_heating_index_wpm2),
+        touchdown_vertical_speed_mps=touchdown.touchdown_vertical_speed_mps,
+        touchdown_horizontal_speed_mps=touchdown.touchdown_horizontal_speed_mps,
+        touchdown_source=touchdown.touchdown_source,
+        hard_landing=earlier.hard_landing or later.hard_landing,
+        events=tuple(sorted(events, key=lambda e: e.since_start_s)),
+    )
+
+
+def _peak(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def _speed(value: float | None) -> str:

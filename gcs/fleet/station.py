@@ -23,12 +23,12 @@ from pathlib import Path
 
 from gcs.clock import Clock
 from gcs.domain.fields import vehicle_samples
-from gcs.domain.phases import FlightPhase
+from gcs.domain.phases import FLOWN_PHASES, FlightPhase
 from gcs.errors import FleetError
 from gcs.fleet.limits import FleetLimits
 from gcs.fleet.record import FlightRecord, FlightRecordBuilder, TouchdownLimits
 from gcs.fleet.status import VehicleStatus
-from gcs.fleet.store import AddResult, record_flight, vehicle_status
+from gcs.fleet.store import AddResult, record_flight, record_taken_over_flight, vehicle_status
 from gcs.hub import Hub
 from gcs.links.touchdown_report import touchdown_reports
 from gcs.links.values import MavlinkTelemetry
@@ -62,6 +62,13 @@ class FlightRecorded:
     record: FlightRecord
     result: AddResult
     unix_time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Finished:
+    record: FlightRecord
+    taken_over: bool
+    """The record began with the vehicle flying (this station started mid-flight)."""
 
 
 class FleetWatch:
@@ -102,7 +109,7 @@ class FleetWatch:
         self._phase: FlightPhase | None = None
         self._status: VehicleStatus | None = None
         self._said: tuple[bool, str] | None = None
-        self._writes: asyncio.Queue[FlightRecord] = asyncio.Queue()
+        self._writes: asyncio.Queue[_Finished] = asyncio.Queue()
         self._writing: asyncio.Future[bool] | None = None
         self.problems = 0
         """Database errors met (each logged and put on the hub as a status it could not read)."""
@@ -136,8 +143,8 @@ class FleetWatch:
                 pending.append(self._writes.get_nowait())
             if self._has_flight():
                 pending.append(self._finish())
-            for record in pending:
-                await self._write(record)
+            for finished in pending:
+                await self._write(finished)
 
     # --- feeding the record ----------------------------------------------------------------------
 
@@ -169,6 +176,8 @@ class FleetWatch:
 
     def _phase_seen(self, phase: FlightPhase, t_s: float) -> None:
         previous, self._phase = self._phase, phase
+        if previous is None and phase in FLOWN_PHASES:
+            self._builder.take_over(t_s)  # this station started while the vehicle flies
         self._builder.observe_phase(phase, t_s)
         if phase is not previous and phase in AT_REST and self._has_flight():
             self._writes.put_nowait(self._finish())
@@ -176,11 +185,12 @@ class FleetWatch:
     def _has_flight(self) -> bool:
         return self._builder.lifted_off or self._builder.engine_starts > 0
 
-    def _finish(self) -> FlightRecord:
-        record = self._builder.finish(started_utc=self._started_utc, ended_utc=self._now_utc())
+    def _finish(self) -> _Finished:
+        builder = self._builder
+        record = builder.finish(started_utc=self._started_utc, ended_utc=self._now_utc())
         self._builder = self._new_builder()
         self._started_utc = self._now_utc()
-        return record
+        return _Finished(record, builder.taken_over)
 
     def _new_builder(self) -> FlightRecordBuilder:
         self._flights += 1
@@ -195,17 +205,21 @@ class FleetWatch:
 
     async def _writer(self) -> None:
         while True:
-            record = await self._writes.get()
+            finished = await self._writes.get()
             # Shielded, and awaited by run() on a stop: the record and its journal line are never lost.
-            self._writing = asyncio.ensure_future(self._write(record))
+            self._writing = asyncio.ensure_future(self._write(finished))
             written = await asyncio.shield(self._writing)
             self._writing = None
             if written:
                 await self._read_status()
 
-    async def _write(self, record: FlightRecord) -> bool:
+    async def _write(self, finished: _Finished) -> bool:
+        record = finished.record
         try:
-            result = await asyncio.to_thread(record_flight, self._database, record)
+            if finished.taken_over:
+                result, record = await asyncio.to_thread(record_taken_over_flight, self._database, record)
+            else:
+                result = await asyncio.to_thread(record_flight, self._database, record)
         except FleetError as exc:
             # The flight's telemetry stays in the session's tlog; the error is on the log and counted.
             self.problems += 1

@@ -26,7 +26,14 @@ from typing import Any, TypeVar
 from gcs.domain.roles import Role, User
 from gcs.errors import FleetError
 from gcs.fleet.limits import FleetLimits, clear_roles, require_clear_role
-from gcs.fleet.record import EventKind, FlightEvent, FlightOutcome, FlightRecord, TouchdownSource
+from gcs.fleet.record import (
+    EventKind,
+    FlightEvent,
+    FlightOutcome,
+    FlightRecord,
+    TouchdownSource,
+    continue_record,
+)
 from gcs.fleet.schema import MIGRATIONS, Migration, migrate
 from gcs.fleet.status import Clearance, VehicleStatus, fleet_status
 from gcs.fleet.totals import VehicleTotals, totals_of
@@ -51,6 +58,11 @@ class VehicleEntry:
     vehicle_id: str
     vehicle_type: str
     added_utc: datetime
+
+
+CONTINUE_WITHIN_S = 3600.0
+"""A record taken over in flight continues an incomplete one that ended at most this long before it
+(a station restarted within the hour; no flight of ours lasts longer)."""
 
 
 def _iso(value: datetime) -> str:
@@ -161,6 +173,24 @@ class FleetStore:
             raise
 
     # --- writing -------------------------------------------------------------------------------
+
+    def continued_flight(self, record: FlightRecord) -> FlightRecord:
+        """``record`` joined to the flight it continues, if any; else ``record`` itself.
+
+        ``record`` began with the vehicle already flying (its station started mid-flight). It
+        continues the vehicle's latest record if that one ended incomplete (its station was lost)
+        at most ``CONTINUE_WITHIN_S`` before ``record`` began: the same flight, counted once.
+        """
+        with self._transaction(f"read the flight before {record.flight_id}", write=False) as conn:
+            earlier = self._load_flights(conn, "vehicle_id = ? AND flight_id != ?",
+                                         (record.vehicle_id, record.flight_id))
+        if not earlier:
+            return record
+        last = earlier[-1]
+        gap_s = (record.started_utc - last.ended_utc).total_seconds()
+        if last.outcome is not FlightOutcome.INCOMPLETE or not -1.0 <= gap_s <= CONTINUE_WITHIN_S:
+            return record
+        return continue_record(last, record)
 
     def add_flight(self, record: FlightRecord, *, recorded_utc: datetime | None = None) -> AddResult:
         """Write ``record``: added if new, replaced if its flight id is there with other figures.
@@ -368,6 +398,14 @@ def record_flight(path: Path | str, record: FlightRecord) -> AddResult:
     """Write one flight record to the database at ``path`` (made if missing)."""
     with FleetStore.open(path) as store:
         return store.add_flight(record)
+
+
+def record_taken_over_flight(path: Path | str, record: FlightRecord) -> tuple[AddResult, FlightRecord]:
+    """Write a record that began with the vehicle flying: it completes the flight its predecessor
+    left incomplete, if there is one (``FleetStore.continued_flight``). Returns what was written."""
+    with FleetStore.open(path) as store:
+        whole = store.continued_flight(record)
+        return store.add_flight(whole), whole
 
 
 def vehicle_status(

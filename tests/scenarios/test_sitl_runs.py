@@ -21,6 +21,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gcs.fleet.record import FlightOutcome
+from gcs.fleet.store import FleetStore
 from tests.integration.bridge._mqtt import collecting, retained_when
 from tests.support.mosquitto import running_mosquitto
 from tests.support.waits import within
@@ -177,6 +179,12 @@ def _check_the_restarted_station_took_the_flight_over(folder: Path, verdict: dic
     for session in (first, second):  # both segments are whole recordings, tlog included
         assert (session / "flight.tlog").stat().st_size > 0
         assert json.loads((session / "session.json").read_text())["state"] == "closed"
+    # One flight in the airframe's record, not two: the second station completed the first's.
+    with FleetStore.open(folder / "fleet.sqlite") as store:
+        [flight] = store.history("SIM-yxz-1-hop")
+    assert flight.flight_id == first.name
+    assert flight.outcome is FlightOutcome.LANDED
+    assert flight.engine_starts >= 2, flight  # liftoff, seen by the first; landing burn by the second
 
 
 async def test_a_scenario_that_cannot_be_met_fails_and_says_why(tmp_path: Path) -> None:

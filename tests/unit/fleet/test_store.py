@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from gcs.domain.fields import Sample
+from gcs.domain.phases import FlightPhase
 from gcs.domain.roles import Role, User
 from gcs.errors import FleetError, RoleDenied
 from gcs.fleet.limits import FleetLimits, load_fleet_limits
-from gcs.fleet.record import FlightOutcome
+from gcs.fleet.record import EventKind, FlightOutcome, FlightRecord, FlightRecordBuilder
 from gcs.fleet.schema import APPLICATION_ID, MIGRATIONS, Migration, latest_version
 from gcs.fleet.status import Condition
-from gcs.fleet.store import AddResult, FleetStore, record_flight, vehicle_status
-from tests.unit.fleet.flights import BASE_UTC, hop, record, run
+from gcs.fleet.store import AddResult, FleetStore, record_flight, record_taken_over_flight, vehicle_status
+from tests.unit.fleet.flights import BASE_UTC, HOP_LIMITS, Phase, Report, hop, record, run
 
 REPO = Path(__file__).resolve().parents[3]
 LIMITS: FleetLimits = load_fleet_limits(REPO / "configs" / "limits" / "fleet.toml")
@@ -285,3 +287,78 @@ def test_a_pad_abort_counts_its_start_and_its_abort_but_not_a_flight(tmp_path: P
         status = store.status("YXZ-01", LIMITS)
     assert (totals.records, totals.flights, totals.engine_starts, totals.aborts) == (1, 0, 1, 1)
     assert status.reasons == ("inspection.aborts: aborts 1 >= limit 1 since entry into service",)
+
+
+# --- a flight recorded by two stations (the first lost mid-flight, the second started then) ------
+
+
+def _halves(gap_s: float = 20.0) -> tuple[FlightRecord, FlightRecord]:
+    """The hop of ``flights.hop`` cut at 70 s: the first station saw ignition to coast and ended
+    incomplete; the second started ``gap_s`` later with the vehicle in its coast and saw it land."""
+    steps = hop()
+    first = run([s for s in steps if s.t_s < 70.0], flight_id="station-1")
+    first = replace(first, ended_utc=BASE_UTC + timedelta(seconds=70))
+    builder = FlightRecordBuilder("YXZ-01", "yxz-1-hop", "station-2", HOP_LIMITS)
+    start_s = 70.0 + gap_s
+    builder.take_over(start_s)
+    builder.observe_phase(FlightPhase.COAST, start_s)
+    for step in steps:
+        if step.t_s < start_s:
+            continue
+        if isinstance(step, Sample):
+            builder.observe(step)
+        elif isinstance(step, Phase):
+            builder.observe_phase(step.phase, step.t_s)
+        elif isinstance(step, Report):
+            builder.observe_touchdown_report(step.down_mps, step.across_mps, step.t_s)
+    second = builder.finish(started_utc=BASE_UTC + timedelta(seconds=start_s),
+                            ended_utc=BASE_UTC + timedelta(minutes=5))
+    return first, second
+
+
+def test_a_flight_taken_over_by_a_restarted_station_completes_the_record_left_incomplete(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "fleet.sqlite"
+    first, second = _halves()
+    assert first.outcome is FlightOutcome.INCOMPLETE
+    assert not second.has(EventKind.LIFTOFF), "the take-over is no liftoff"
+    record_flight(database, first)
+    result, whole = record_taken_over_flight(database, second)
+    assert result is AddResult.REPLACED
+    with FleetStore.open(database) as store:
+        [flight] = store.history("YXZ-01")
+        totals = store.totals("YXZ-01")
+    assert flight == whole
+    assert flight.flight_id == "station-1"
+    assert flight.outcome is FlightOutcome.LANDED
+    assert (totals.flights, totals.records) == (1, 1)
+    assert flight.engine_starts == 2  # ignition (first station), landing burn (second)
+    assert flight.burn_time_s == pytest.approx(50.0 + 21.0)
+    assert [e.kind for e in flight.events] == [EventKind.ENGINE_START, EventKind.LIFTOFF,
+                                               EventKind.ENGINE_START, EventKind.TOUCHDOWN]
+    assert flight.events[-1].since_start_s == pytest.approx(120.0)  # on the first record's time line
+    assert flight.touchdown_vertical_speed_mps == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(
+    ("first_outcome", "gap_s", "joined"),
+    [
+        (FlightOutcome.INCOMPLETE, 20.0, True),
+        (FlightOutcome.LANDED, 20.0, False),  # that flight is over: this is another one
+        (FlightOutcome.INCOMPLETE, 2 * 3600.0, False),  # too long ago to be the same flight
+    ],
+)
+def test_only_a_recent_incomplete_record_is_continued(
+    tmp_path: Path, first_outcome: FlightOutcome, gap_s: float, joined: bool
+) -> None:
+    database = tmp_path / "fleet.sqlite"
+    first, second = _halves()
+    record_flight(database, replace(first, outcome=first_outcome))
+    second = replace(second, started_utc=first.ended_utc + timedelta(seconds=gap_s),
+                     ended_utc=first.ended_utc + timedelta(seconds=gap_s + 200))
+    _, written = record_taken_over_flight(database, second)
+    with FleetStore.open(database) as store:
+        records = store.history("YXZ-01")
+    assert (written.flight_id == "station-1") is joined
+    assert len(records) == (1 if joined else 2)

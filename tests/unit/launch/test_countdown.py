@@ -514,11 +514,13 @@ def test_an_idle_count_takes_over_a_vehicle_it_finds_flying(phase: FlightPhase, 
     assert c.status(now + 1.0).lifted_off
     [change] = of_type(actions, CountChanged)
     assert change.from_state is CountState.IDLE
-    assert "already flying" in change.reason and phase.name in change.reason
+    assert "already flying" in change.reason
+    assert phase.name in change.reason
     assert not commands(actions), "taking a flight over must send the vehicle nothing"
     assert not of_type(actions, EventReached), "no event of the count may fire for a flown count"
     # Requests of a count are refused as after any liftoff.
-    assert [r.code for r in refusals(c.handle(HoldCount(OPERATOR, "x"), now + 2.0))] == [RefusalCode.PAST_HANDOFF]
+    refused = refusals(c.handle(HoldCount(OPERATOR, "x"), now + 2.0))
+    assert [r.code for r in refused] == [RefusalCode.PAST_HANDOFF]
 
 
 def test_a_taken_over_flight_shows_the_vehicles_t_plus_once_it_is_heard() -> None:

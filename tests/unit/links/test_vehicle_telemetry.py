@@ -114,8 +114,11 @@ def test_the_flight_termination_system_is_ready_only_present_enabled_and_healthy
         (math.nan, seaport.COUNTDOWN_STATE_LIFTOFF, None),
     ],
 )
-def test_the_vehicles_count_clock_is_passed_on(t_s: float, state: int, expected: tuple[float, bool] | None) -> None:
-    out = VehicleTelemetryTranslator().translate(seaport.MAVLink_countdown_message(1000, t_s, state, 0.0, 0), 5.0)
+def test_the_vehicles_count_clock_is_passed_on(
+    t_s: float, state: int, expected: tuple[float, bool] | None
+) -> None:
+    msg = seaport.MAVLink_countdown_message(1000, t_s, state, 0.0, 0)
+    out = VehicleTelemetryTranslator().translate(msg, 5.0)
     assert out.state is None
     got = (out.count.t_count_s, out.count.lifted_off) if out.count is not None else None
     assert got == expected

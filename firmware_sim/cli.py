@@ -1,7 +1,8 @@
 """The ``firmware-sim`` command: parses flags and starts one simulated system. No logic of its own.
 
 Subcommands: ``vehicle`` (SITL, or a bare flight computer), ``platform`` (a sea platform's sensor
-box on NMEA and the platform on MAVLink), ``physics`` and ``flight-computer`` (the HIL split).
+box on NMEA and the platform on MAVLink), ``physics`` and ``flight-computer`` (the HIL split),
+``montecarlo`` (a batch of dispersed flights, docs/montecarlo.md).
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     vehicle.add_argument("--speed", type=_positive, default=1.0, help="simulated seconds per wall second")
     vehicle.add_argument("--coast-tick-s", type=float, default=1.0, metavar="S",
                          help="tick of the engines-off coast above the air (0: the control tick throughout)")
+    vehicle.add_argument("--ground-lead-s", type=_positive, metavar="S",
+                         help="SITL on a slow machine: run at most S simulated seconds ahead of what the "
+                              "ground station has read (asked by TIMESYNC; a silent ground holds nothing)")
     _flight_software_flags(vehicle)
     _faults_flag(vehicle)
     _endpoint_flags(vehicle)
@@ -116,7 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--xdr-hz", type=_positive, default=1.0, help="XDR (pitch, roll, heave) per second")
     add("--signing-key", type=Path, help="sign the platform's MAVLink with this key file")
     add("--link-id", type=int, default=1, help="signing link id of the platform's frames")
+    add("--follow-stdin-lead-s", type=_positive, metavar="S",
+        help="SITL: read a leader's simulated time from stdin (one number a line) and run at most S "
+             "simulated seconds past it (gcs sitl: the station's clock, so a slow station slows the box)")
     _faults_flag(platform)
+
+    montecarlo = sub.add_parser("montecarlo", help="fly a batch of dispersed flights, write runs.csv")
+    add = montecarlo.add_argument
+    add("--scenario-file", type=Path, required=True, help="a scenario, e.g. configs/scenarios/hop.toml")
+    add("--runs", type=int, default=1000, help="dispersed flights (default 1000)")
+    add("--seed", type=int, default=1)
+    add("--out", type=Path, required=True, help="folder for runs.csv and batch.json")
+    add("--no-dispersion", action="store_true",
+        help="every run nominal and alike (perfect sensors, one sea): the model's own baseline")
     return parser
 
 
@@ -146,6 +162,7 @@ def _vehicle_options(args: argparse.Namespace) -> VehicleOptions:
         params_file=getattr(args, "params_file", None),
         hil=getattr(args, "hil", None),
         coast_tick_s=_coast_tick(getattr(args, "coast_tick_s", 0.0)),
+        ground_lead_s=getattr(args, "ground_lead_s", None),
         faults=getattr(args, "faults", None),
         endpoint=EndpointSettings(
             system_id=getattr(args, "sysid", 1), telemetry_hz=getattr(args, "telemetry_hz", 4.0),
@@ -189,12 +206,31 @@ def _platform(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[N
         rates_hz=rates,
         signing=SigningSettings(key, args.link_id) if key is not None else None,
         faults=args.faults,
+        follow_lead_s=args.follow_stdin_lead_s,
     )
     return PlatformProcess(options, _announce).run
 
 
+def _montecarlo(args: argparse.Namespace) -> int:
+    from firmware_sim.montecarlo.command import run_batch
+    from firmware_sim.montecarlo.dispersions import DispersionSigmas
+
+    if args.runs < 1:
+        print(f"firmware-sim: error: --runs must be >= 1, got {args.runs}", file=sys.stderr)
+        return 2
+    sigmas = DispersionSigmas.none() if args.no_dispersion else DispersionSigmas()
+    try:
+        run_batch(args.scenario_file, args.runs, args.seed, args.out, sigmas, say=_announce)
+    except (ValueError, OSError) as exc:
+        print(f"firmware-sim: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "montecarlo":
+        return _montecarlo(args)
     commands = {"vehicle": _vehicle, "flight-computer": _vehicle, "physics": _physics, "platform": _platform}
     try:
         asyncio.run(_until_signalled(commands[args.command](args)))

@@ -56,6 +56,8 @@ _CHUNK_SIM_S = 1.0
 _BEHIND_CHUNK_SIM_S = 0.1
 #: Simulated times closer than this (s) count as equal: ticks are sums of floats.
 _TIME_EPSILON_S = 1e-9
+#: Held back by ``run``'s limit, it looks again this often (wall s).
+_HELD_POLL_WALL_S = 0.005
 _ON_PAD = int(VehicleStatus.ON_PAD)
 _ENGINE_OFF = int(EngineMode.OFF)
 _G0_MPS2 = 9.80665
@@ -151,6 +153,8 @@ class SitlRunner:
             )
         self.integrator = Integrator(self.model, settings, decks=self.decks)
         self.coast_tick_s = coast_tick_s
+        self.held_wall_s = 0.0
+        """Wall seconds ``run`` waited at its limit (for the ground station, in ground-paced SITL)."""
         self._coast_floor_m = settings.coast_floor_altitude_m
         pad = self.launch_platform.config.position
         self.state: VehicleState = state_on_pad(
@@ -380,27 +384,46 @@ class SitlRunner:
 
     # --- paced running ------------------------------------------------------------------------
 
-    async def run(self, speed: float, clock: RunnerClock, until_sim_s: float = math.inf) -> None:
+    async def run(
+        self,
+        speed: float,
+        clock: RunnerClock,
+        until_sim_s: float = math.inf,
+        limit: Callable[[float], float] | None = None,
+    ) -> None:
         """Keep simulated time at or ahead of (wall time since start) × ``speed`` until ``until_sim_s``.
 
         With ``speed=math.inf`` it runs flat out, yielding to the event loop after every
-        ``_CHUNK_SIM_S`` of simulated time so the endpoint's tasks keep running. Cancel the task to
-        stop it.
+        ``_CHUNK_SIM_S`` of simulated time so the endpoint's tasks keep running. ``limit(wall_s)``,
+        if given, is a simulated time not to pass (``io.ground_pace``: as far ahead of the ground
+        station as it may run); held there, the run waits, and once released goes on at ``speed``
+        from where it was, without racing to make up the wait (``held_wall_s`` sums the waits).
+        Cancel the task to stop it.
         """
         if not speed > 0:
             raise ValueError(f"speed must be > 0, got {speed}")
         start_wall = clock.monotonic_s()
         start_sim = self.time_s
         while self.time_s < until_sim_s - _TIME_EPSILON_S:
+            cap = until_sim_s
+            if limit is not None:
+                cap = min(cap, limit(clock.monotonic_s()))
+                if self.time_s >= cap - _TIME_EPSILON_S:
+                    held_from = clock.monotonic_s()
+                    await clock.sleep(_HELD_POLL_WALL_S)
+                    start_wall = clock.monotonic_s()
+                    start_sim = self.time_s
+                    self.held_wall_s += start_wall - held_from
+                    continue
             if math.isinf(speed):
-                self.step(min(self.time_s + _CHUNK_SIM_S, until_sim_s))
+                self.step(min(self.time_s + _CHUNK_SIM_S, cap))
                 await clock.sleep(0.0)
                 continue
             target = start_sim + (clock.monotonic_s() - start_wall) * speed
             if self.time_s <= target:
                 # One tick past the target keeps simulated time ahead of the wall; chunks bound the
                 # time between yields when the machine cannot keep up.
-                self.step(min(target + self.control_tick_s, self.time_s + _BEHIND_CHUNK_SIM_S, until_sim_s))
+                self.step(min(target + self.control_tick_s, self.time_s + _BEHIND_CHUNK_SIM_S, cap))
                 await clock.sleep(0.0)
             else:
                 await clock.sleep((self.time_s - target) / speed)

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gcs.cargo import cli as cargo_cli
     from gcs.console import cli as console_cli
     from gcs.fleet import cli as fleet_cli
+    from gcs.montecarlo import command as montecarlo_command
     from gcs.report import command as report_command
     from gcs.sitl import command as sitl_command
 
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     cargo_cli.add_parser(sub)
     fleet_cli.add_parser(sub, authenticate=_console_user)
     sitl_command.add_parser(sub)
+    montecarlo_command.add_parser(sub)
     return parser
 
 

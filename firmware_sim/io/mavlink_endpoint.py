@@ -19,6 +19,7 @@ threads), so a command acts at a well-defined simulation time. Knows nothing of 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from firmware_sim.firmware.params import ParamStore
 from firmware_sim.firmware.telemetry import FlightTelemetry
 from firmware_sim.io import vehicle_telemetry
 from firmware_sim.io.command_protocol import Answer, CommandProtocol, CommandRequest
+from firmware_sim.io.ground_pace import GroundPace
 from firmware_sim.io.mavlink_port import MavlinkPort
 from firmware_sim.io.message_rates import MessageRates
 from firmware_sim.io.mission_protocol import MissionProtocol
@@ -54,6 +56,8 @@ CAPABILITIES = (
     | S.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_C_CAST
 )
 _PARAM_BURST = 16
+PACE_REQUEST_WALL_S = 0.02
+"""Ground-paced SITL: a TIMESYNC request this often (wall s), so the hold follows the ground closely."""
 """PARAM_VALUEs sent back to back before yielding (a 921600-baud serial link takes ~16 in 7 ms)."""
 
 
@@ -104,8 +108,12 @@ class VehicleEndpoint:
         directory: PlatformDirectory,
         settings: EndpointSettings | None = None,
         unix_time_s: Callable[[], float] = time.time,
+        ground_pace: GroundPace | None = None,
     ) -> None:
         self.port = port
+        self.ground_pace = ground_pace
+        """Ground-paced SITL: TIMESYNC requests stamped with simulated time, answers noted here."""
+        self._pace_asked_wall_s = -math.inf
         self._fc = computer
         self._sim_time_s = sim_time_s
         self._context = context
@@ -156,6 +164,10 @@ class VehicleEndpoint:
             out.extend(self._events_of(snapshot))
             out.extend(self.commands.follow_ups())
             out.extend(self.mission.on_timer(now_s))
+            wall_s = time.monotonic()
+            if self.ground_pace is not None and wall_s - self._pace_asked_wall_s >= PACE_REQUEST_WALL_S:
+                self._pace_asked_wall_s = wall_s
+                out.append(S.MAVLink_timesync_message(0, self.ground_pace.request_ts1(now_s)))
             await self.port.send_all(out)
             await asyncio.sleep(self._settings.poll_s)
 
@@ -186,6 +198,8 @@ class VehicleEndpoint:
         if kind == "TIMESYNC":
             if msg.tc1 == 0:  # a request; tc1 != 0 is someone's answer
                 return [S.MAVLink_timesync_message(time.monotonic_ns(), msg.ts1)]
+            if self.ground_pace is not None:
+                self.ground_pace.answered(int(msg.ts1), time.monotonic())
             return []
         if kind in ("COMMAND_LONG", "COMMAND_INT"):
             if not self.commands.addressed_to_us(msg):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from typing import Any
 
 from firmware_sim.faults.schedule import load_fault_schedule
 from firmware_sim.faults.timeline import FaultLog, platform_conditions, summary
+from firmware_sim.io.followed_clock import FollowedClock
 from firmware_sim.io.mavlink_port import MavlinkPort
 from firmware_sim.io.message_rates import MessageRates
 from firmware_sim.io.nmea_talker import (
@@ -67,6 +69,8 @@ class PlatformOptions:
     start_utc: dt.datetime | None = None
     faults: Path | None = None
     """A fault schedule: its platform faults for this platform (by name, or unnamed) apply."""
+    follow_lead_s: float | None = None
+    """SITL: follow a leader's time read from stdin, at most this far ahead (``io.followed_clock``)."""
 
 
 @dataclass(slots=True)
@@ -123,6 +127,8 @@ class PlatformProcess:
         self.stats = NmeaStats()
         self._start_utc = options.start_utc or dt.datetime.now(dt.UTC)
         self._start_mono = time.monotonic()
+        self.clock = FollowedClock(options.speed, self._start_mono,
+                                   lead_s=options.follow_lead_s or math.inf)
         self._wind: tuple[float, float] | None = None
         self._wind_time_s = float("-inf")
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=NMEA_QUEUE_CHUNKS)
@@ -131,7 +137,7 @@ class PlatformProcess:
         self._poll_s = max(0.002, 0.5 / (fastest * options.speed))
 
     def sim_time_s(self) -> float:
-        return (time.monotonic() - self._start_mono) * self.options.speed
+        return self.clock.now_s(time.monotonic())
 
     def snapshot(self, now_s: float) -> PlatformSnapshot:
         if self._wind is None or now_s - self._wind_time_s >= WIND_REFRESH_S:
@@ -166,6 +172,8 @@ class PlatformProcess:
                 ]
                 if port is not None:
                     tasks.append(group.create_task(self._drain(port), name="platform.mavlink-receive"))
+                if options.follow_lead_s is not None:
+                    tasks.append(group.create_task(self._follow_stdin(), name="platform.follow-stdin"))
                 await stop.wait()
                 for task in tasks:
                     task.cancel()
@@ -194,6 +202,18 @@ class PlatformProcess:
                 await asyncio.sleep(pacer.delay_s(time.monotonic(), len(data)))
             await stream.write(data)
             self.stats.bytes_out += len(data)
+
+    async def _follow_stdin(self) -> None:
+        """The leader's time, one number a line; an unreadable line is skipped, end of input ends it."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while line := await reader.readline():
+            try:
+                leader_s = float(line)
+            except ValueError:
+                continue
+            self.clock.follow(leader_s, time.monotonic())
 
     async def _drain(self, port: MavlinkPort) -> None:
         # The platform only talks; reading keeps a udpin peer known and the socket from filling up.

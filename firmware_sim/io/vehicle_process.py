@@ -37,6 +37,7 @@ from firmware_sim.firmware.flight_plan_types import PlatformSite
 from firmware_sim.firmware.param_defs import parameters_for
 from firmware_sim.firmware.params import ParamStore
 from firmware_sim.io.cargo_bay_sensors import SnapshotBay, runner_bay
+from firmware_sim.io.ground_pace import GroundPace
 from firmware_sim.io.hil_flight_computer import HilFlightComputerBridge
 from firmware_sim.io.hil_messages import SensorFrameAssembler
 from firmware_sim.io.hil_physics import HilPhysics
@@ -94,6 +95,9 @@ class VehicleOptions:
     flight software's control tick). The flight computer only holds an attitude there."""
     faults: Path | None = None
     """A fault schedule (SITL and HIL physics only): vehicle faults and the platforms' conditions."""
+    ground_lead_s: float | None = None
+    """SITL only: run at most this far (simulated s) ahead of what the ground has read
+    (``io.ground_pace``); None runs at ``speed`` whatever the ground does."""
 
 
 def report_on_stderr(line: str) -> None:
@@ -243,10 +247,13 @@ async def serve_vehicle(
             mode = "bare flight computer, no physics"
         stream = await stack.enter_async_context(open_stream(parse_address(options.link)))
         mav = new_codec(settings.system_id, settings.component_id, options.signing)
+        pace = GroundPace(options.ground_lead_s) if runner is not None and options.ground_lead_s else None
         endpoint = VehicleEndpoint(
             MavlinkPort(stream, mav), computer, params, sim_time_s=sim_time_s, context=context,
-            directory=built.directory, settings=settings,
+            directory=built.directory, settings=settings, ground_pace=pace,
         )  # fmt: skip
+        if pace is not None:
+            mode += f", paced by the ground (at most {pace.lead_s:g} s ahead of what it has read)"
         for problem in params.load_problems:
             announce(f"firmware-sim: parameter file: {problem}")
         announce(
@@ -256,7 +263,7 @@ async def serve_vehicle(
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(endpoint.run(), name="firmware-sim.endpoint")]
             if runner is not None:
-                running = runner.run(options.speed, WallClock())
+                running = runner.run(options.speed, WallClock(), limit=pace.limit_s if pace else None)
                 tasks.append(group.create_task(running, name="firmware-sim.runner"))
             if bridge is not None:
                 tasks.append(group.create_task(bridge.run(), name="firmware-sim.hil"))

@@ -258,6 +258,8 @@ class LaunchControl:
         self.countdown = Countdown(setup.timeline)
         self.poll = GoNoGoPoll(setup.timeline.stations)
         self.criteria = CommitCriteria(setup.criteria)
+        self._criteria_judged_at_s: float | None = None
+        """When every criterion was last judged (samples judge them all): housekeeping need not again."""
         self.red_lines = RedLines(setup.red_lines)
         self.alerts = AlertBoard()
         self.range = RangeSafetyMonitor(setup.range)
@@ -413,13 +415,15 @@ class LaunchControl:
     ) -> None:
         samples = tuple(samples)
         out += self.criteria.update(samples, self.phase, now_s)
+        self._criteria_judged_at_s = now_s
         conditions += self.red_lines.update(samples, self.phase, now_s)
         out += self.recovery.update(samples, now_s)
 
     # --- glue --------------------------------------------------------------------------------
 
     def _housekeeping(self, now_s: float, out: list[Action], conditions: list[AlertCondition]) -> None:
-        out += self.criteria.update((), self.phase, now_s)  # data goes stale without new samples
+        if self._criteria_judged_at_s != now_s:  # (judging twice at one instant finds nothing new)
+            out += self.criteria.update((), self.phase, now_s)  # data goes stale without new samples
         out += self.fts.tick(now_s)
         conditions += self.range.tick(now_s)
         landing_actions, landing_conditions = self.landing.tick(now_s)

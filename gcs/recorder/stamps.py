@@ -8,6 +8,7 @@ exactly (a float of ~1.8e9 s carries only about 0.2 µs).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,14 @@ def unix_us_from_s(unix_time_s: float) -> int:
 
 def iso_utc(unix_time_us: int) -> str:
     """``2026-05-01T12:34:56.123456Z`` for a stamp in microseconds since the Unix epoch."""
-    return (_EPOCH + timedelta(microseconds=unix_time_us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    seconds, micros = divmod(unix_time_us, 1_000_000)
+    return f"{_iso_second(seconds)}.{micros:06d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _iso_second(unix_time_s: int) -> str:
+    # Every NMEA line and journal entry is stamped: strftime once per second, not once per line.
+    return (_EPOCH + timedelta(seconds=unix_time_s)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_iso_utc(text: str) -> int:

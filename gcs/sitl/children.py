@@ -63,10 +63,11 @@ class Child:
 
 
 @contextlib.asynccontextmanager
-async def child_process(name: str, argv: Sequence[str], *, log_dir: Path, cwd: Path | None = None
-                        ) -> AsyncIterator[Child]:
+async def child_process(name: str, argv: Sequence[str], *, log_dir: Path, cwd: Path | None = None,
+                        stdin_pipe: bool = False) -> AsyncIterator[Child]:
     """Run ``argv`` (``python -m ...`` with this interpreter if it starts with ``-m``) for the block;
-    its output goes to ``log_dir/NAME.log`` (``log_dir`` must exist).
+    its output goes to ``log_dir/NAME.log`` (``log_dir`` must exist). ``stdin_pipe``: its standard
+    input is a pipe the caller writes to (``child.process.stdin``), else nothing.
 
     Raises:
         ChildProcessError: it could not be started.
@@ -77,7 +78,8 @@ async def child_process(name: str, argv: Sequence[str], *, log_dir: Path, cwd: P
     with log_path.open("ab") as log:
         try:
             process = await asyncio.create_subprocess_exec(
-                *command, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                *command, stdin=asyncio.subprocess.PIPE if stdin_pipe else asyncio.subprocess.DEVNULL,
+                stdout=log, stderr=asyncio.subprocess.STDOUT,
                 env=env, cwd=cwd, preexec_fn=_die_with_parent,
             )
         except OSError as exc:

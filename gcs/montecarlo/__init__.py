@@ -1,0 +1,1 @@
+"""``gcs montecarlo``: run a batch of dispersed simulated flights and report the landing dispersion."""

@@ -240,7 +240,7 @@ class ConsoleConfig:
     port: int = 8080
     users_file: str = "secrets/console-users.json"
     session_ttl_s: float = 12 * 3600.0
-    max_update_hz: float = 30.0
+    max_update_hz: float = 60.0
     client_stall_s: float = 10.0
     max_clients: int = 32
     tls_cert_file: str | None = None

@@ -57,7 +57,7 @@ from yarl import URL
 
 from gcs.clock import Clock
 from gcs.console.commands import COMMANDS, BadCommand, accepted_roles, answer_for, command_table, event_for
-from gcs.console.sessions import LoginLimiter, Session, SessionStore
+from gcs.console.sessions import LoginLimiter, RefusalLog, Session, SessionStore
 from gcs.console.stream import Board, ClientQueue, ClientTooSlow, ConsoleFeed, ConsoleStats, Counters, pump
 from gcs.console.users import UserDirectory
 from gcs.console.views import ExpectedPeriods, mission_facts
@@ -109,7 +109,7 @@ class ConsoleSettings:
     port: int = 8080
     users_file: Path = Path("secrets/console-users.json")
     session_ttl_s: float = 12 * 3600.0
-    max_update_hz: float = 30.0
+    max_update_hz: float = 60.0
     client_stall_s: float = 10.0
     max_clients: int = 32
     tls_cert_file: Path | None = None
@@ -199,6 +199,8 @@ class ConsoleServer:
         self.limiter = LoginLimiter(settings.login_max_failures, settings.login_window_s,
                                     settings.login_lockout_s)
         self.users = UserDirectory(settings.users_file)
+        self.refusals = RefusalLog()
+        """Refused requests by reason (cross_site, no_session, ws_frame); see ``_refuse``."""
         self._feed = ConsoleFeed(hub, clock, self.board, settings.periods, self.stats)
         self._runner: web.AppRunner | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -392,10 +394,10 @@ class ConsoleServer:
     async def _login(self, request: web.Request) -> web.StreamResponse:
         address = request.remote or "unknown"
         if self._cross_site(request):
-            return _error(403, "cross-site request refused")
+            return self._refuse(request, "cross_site", 403, "cross-site request refused")
         try:
             body = await request.json(loads=json.loads)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested deep
             return _error(400, "body: expected a JSON object {\"user\", \"password\"}")
         if not isinstance(body, dict):
             return _error(400, "body: expected a JSON object {\"user\", \"password\"}")
@@ -439,10 +441,10 @@ class ConsoleServer:
 
     async def _logout(self, request: web.Request) -> web.StreamResponse:
         if self._cross_site(request):
-            return _error(403, "cross-site request refused")
+            return self._refuse(request, "cross_site", 403, "cross-site request refused")
         auth = self._auth(request)
         if auth is None:
-            return _error(401, "not logged in")
+            return self._refuse(request, "no_session", 401, "not logged in")
         self.sessions.end(auth.session.token)
         self._record(JournalKind.OPERATOR_ACTION, {"action": "logout"}, who=auth.user.name, critical=False)
         response = _json({"ok": True})
@@ -455,16 +457,34 @@ class ConsoleServer:
         return {"user": user.name, "roles": roles, "commands": allowed}
 
     async def _me(self, request: web.Request) -> web.StreamResponse:
-        auth = self._auth(request)
-        if auth is None:
-            return _error(401, "not logged in")
+        if isinstance(auth := self._need_auth(request), web.Response):
+            return auth
         return _json(self._me_body(auth.user))
 
     # --- reading --------------------------------------------------------------------------------
 
     def _need_auth(self, request: web.Request) -> _Auth | web.Response:
         auth = self._auth(request)
-        return _error(401, "not logged in") if auth is None else auth
+        if auth is not None:
+            return auth
+        # Reading without a session is counted, not journaled: the page asks /me before every login.
+        return self._refuse(request, "no_session", 401, "not logged in", journal=request.method != "GET"
+                            or request.path == f"{API}/stream")
+
+    def _refuse(self, request: web.Request, reason: str, status: int, message: str, *,
+                journal: bool = True) -> web.Response:
+        """Count a refused request and journal the first of its kind per address and minute."""
+        self._refused(reason, f"{request.method} {request.path}", request.remote or "unknown", None,
+                      journal=journal)
+        return _error(status, message)
+
+    def _refused(self, reason: str, what: str, address: str, who: str | None, *,
+                 journal: bool = True) -> None:
+        first = self.refusals.refused(reason, what, address, self._monotonic())
+        if journal and first:
+            self._record(JournalKind.OPERATOR_ACTION, {"action": "request", "result": "refused",
+                                                       "reason": reason, "request": what, "address": address},
+                         who=who, critical=False)
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
         if isinstance(auth := self._need_auth(request), web.Response):
@@ -529,7 +549,7 @@ class ConsoleServer:
 
     async def _command(self, request: web.Request) -> web.StreamResponse:
         if self._cross_site(request):
-            return _error(403, "cross-site request refused")
+            return self._refuse(request, "cross_site", 403, "cross-site request refused")
         if isinstance(auth := self._need_auth(request), web.Response):
             return auth
         name = request.match_info["name"]
@@ -542,7 +562,7 @@ class ConsoleServer:
             if raw.strip():
                 body = json.loads(raw)
             event = event_for(name, user, body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested deep
             self.counters.commands_invalid += 1
             field_name = exc.field if isinstance(exc, BadCommand) else "(body)"
             message = str(exc) if isinstance(exc, BadCommand) else "(body): expected a JSON object"
@@ -582,13 +602,13 @@ class ConsoleServer:
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         if self._cross_site(request):
-            return _error(403, "cross-site request refused")
+            return self._refuse(request, "cross_site", 403, "cross-site request refused")
         if isinstance(auth := self._need_auth(request), web.Response):
             return auth
         if self.board.client_count >= self.settings.max_clients:
             return _error(503, f"too many browsers connected (max_clients {self.settings.max_clients})")
         ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME_BYTES, heartbeat=WS_HEARTBEAT_S,
-                                   compress=False, timeout=2.0)
+                                   compress=True, timeout=2.0)
         await ws.prepare(request)
         self._sockets.add(ws)
         client = self.board.register(f"{auth.user.name}@{request.remote}")
@@ -597,7 +617,7 @@ class ConsoleServer:
             await ws.send_frame(self._hello(auth.user), WSMsgType.TEXT)
             await ws.send_frame(self.board.snapshot_json(self._clock.unix_time_s()), WSMsgType.TEXT)
             async with background((f"console stream {client.name}", self._send(ws, client, request))):
-                await self._read(ws)
+                await self._read(ws, auth.user.name, request.remote or "unknown")
         except ConnectionError:
             pass  # the browser went away
         finally:
@@ -605,15 +625,17 @@ class ConsoleServer:
             self._sockets.discard(ws)
         return ws
 
-    async def _read(self, ws: web.WebSocketResponse) -> None:
+    async def _read(self, ws: web.WebSocketResponse, who: str, address: str) -> None:
         """Until the browser goes: it may only ping (answered by aiohttp); anything else closes it."""
         async for msg in ws:
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 self.counters.frames_refused += 1
+                self._refused("ws_frame", f"{msg.type.name} frame", address, who)
                 await ws.close(code=1003, message=b"this stream takes no messages; commands are POSTs")
                 return
-            if msg.type is WSMsgType.ERROR:  # a frame over max_msg_size: aiohttp has closed with 1009
+            if msg.type is WSMsgType.ERROR:  # oversized (1009) or malformed (1002): aiohttp has closed
                 self.counters.frames_refused += 1
+                self._refused("ws_frame", f"bad frame ({msg.data})", address, who)
                 return
 
     async def _send(self, ws: web.WebSocketResponse, client: ClientQueue, request: web.Request) -> None:

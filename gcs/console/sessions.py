@@ -150,3 +150,33 @@ class LoginLimiter:
             del self._keys[key]
         while len(self._keys) >= self.max_keys:
             del self._keys[next(iter(self._keys))]
+
+
+class RefusalLog:
+    """Counts refused requests by reason and says which to journal, so a flood cannot flood the journal.
+
+    The first refusal of each (reason, request, address) within ``window_s`` is to be journaled;
+    the rest are only counted. Pure: time is the ``now_s`` argument, on a monotonic clock.
+    """
+
+    def __init__(self, window_s: float = 60.0, *, max_keys: int = 10_000) -> None:
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s}")
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self.counts: dict[str, int] = {}
+        self._journaled_s: dict[tuple[str, str, str], float] = {}
+
+    def refused(self, reason: str, request: str, address: str, now_s: float) -> bool:
+        """Count one refusal; True if it is the first of its kind in the window (journal it)."""
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        key = (reason, request, address)
+        last_s = self._journaled_s.get(key)
+        if last_s is not None and now_s - last_s < self.window_s:
+            return False
+        if last_s is None and len(self._journaled_s) >= self.max_keys:
+            # Bounded under a spray of addresses or paths: forget the oldest.
+            del self._journaled_s[next(iter(self._journaled_s))]
+        self._journaled_s.pop(key, None)
+        self._journaled_s[key] = now_s
+        return True

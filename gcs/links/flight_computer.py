@@ -274,6 +274,13 @@ class FlightComputerLink:
             messages = self._codec.feed(chunk)
             if not messages:
                 continue
+            if self._codec.signing is not None and any(m.get_signed() for m in messages):
+                # A verified signature vouches for the sender: a udpin link keeps replying to it,
+                # not to whoever sent the latest datagram (one forged datagram would turn away our
+                # commands). Links without senders (serial, TCP, memory) have nothing to trust.
+                trust = getattr(self._link, "trust_last_sender", None)
+                if trust is not None:
+                    trust()
             now_s = self._clock.monotonic_s()
             unix_s = self._clock.unix_time_s()
             for msg in messages:

@@ -2,8 +2,8 @@
 
 Loss comes from sequence-number gaps of every component of the system (the codec counts them per
 remote); "recent" loss is the same over the frames since the previous snapshot. Framing errors
-(CRC, bad headers) are link-wide: a corrupt header cannot say which system sent it. Knows nothing
-of sockets or the hub.
+(CRC, bad headers) and signing refusals are link-wide: a corrupt header cannot say which system
+sent it, and a forged or unsigned frame cannot prove it. Knows nothing of sockets or the hub.
 """
 
 from __future__ import annotations
@@ -32,12 +32,15 @@ class HealthMeter:
         monotonic_s: float,
         unix_time_s: float,
     ) -> VehicleLinkHealth:
-        received = lost = signature_errors = 0
+        received = lost = 0
         for (sysid, _), remote in stats.items():
             if sysid == self.sysid:
                 received += remote.frames_received
                 lost += remote.frames_lost
-                signature_errors += remote.signature_failures
+        # Every frame the signing refused, whatever system it claims: an intruder need not use
+        # the vehicle's id, and unsigned or MAVLink 1 frames are attacks on a signed link too.
+        signature_errors = (counters.bad_signatures + counters.replays + counters.rejected_unsigned
+                            + counters.rejected_mavlink1)
         recent_received = received - self._previous[0]
         recent_lost = lost - self._previous[1]
         self._previous = (received, lost)

@@ -107,7 +107,8 @@ class VehicleLinkHealth:
         frames_received, frames_lost: the counts behind ``loss_pct`` (all components of the system).
         crc_errors, bad_headers: bytes that failed framing on the whole link (a corrupt header
             cannot say which vehicle it came from).
-        signature_errors: this vehicle's frames refused for a bad or replayed signature.
+        signature_errors: frames the link's signing refused (bad or replayed signature, unsigned,
+            MAVLink 1), link-wide like the framing errors: a refused frame cannot prove its sender.
         rtt_s: the last TIMESYNC round trip, ``None`` until the vehicle answers one.
     """
 

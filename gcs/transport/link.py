@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from gcs.clock import Clock
 from gcs.errors import EndpointError, LinkDownError
@@ -32,11 +33,16 @@ from gcs.transport.connect import open_stream
 from gcs.transport.endpoint import Endpoint, EndpointKind, parse_endpoint
 from gcs.transport.memory import MemoryNetwork
 from gcs.transport.stream import EndpointStream
+from gcs.transport.udp import UdpStream
 
 INBOX_LIMIT_CHUNKS = 4096
 """Chunks read but not yet taken by ``read()``; beyond this the oldest are dropped and counted."""
 
 _log = logging.getLogger(__name__)
+
+
+_Origin = tuple[UdpStream, tuple[Any, ...]]
+"""A UDP stream and the sender of a chunk it delivered."""
 
 
 class LinkState(Enum):
@@ -122,7 +128,9 @@ class Link:
         self._stream: EndpointStream | None = None
         self._reported: LinkState | None = None  # the last state sent to on_event
         self._up = asyncio.Event()
-        self._inbox: deque[bytes] = deque()
+        # Each chunk with where it came from: a UDP stream and its sender (see trust_last_sender).
+        self._inbox: deque[tuple[bytes, _Origin | None]] = deque()
+        self._last_origin: _Origin | None = None
         self._readable = asyncio.Event()
         self._closed = False
         self._attempt = 0
@@ -164,9 +172,21 @@ class Link:
             if self._closed:
                 raise LinkDownError(f"{self.name}: link is closed")
             if self._inbox:
-                return self._inbox.popleft()
+                chunk, self._last_origin = self._inbox.popleft()
+                return chunk
             self._readable.clear()
             await self._readable.wait()
+
+    def trust_last_sender(self) -> None:
+        """Reply only to the sender of the chunk ``read()`` returned last, until another is trusted.
+
+        For a ``udpin`` listener, which otherwise replies to whoever sent the latest datagram; a
+        no-op for every other kind. The caller vouches for the sender (its bytes carried a valid
+        signature): the link itself knows nothing of what the bytes mean.
+        """
+        origin = self._last_origin
+        if origin is not None and origin[0] is self._stream:
+            origin[0].reply_to(origin[1])
 
     async def write(self, data: bytes) -> bool:
         """Send ``data`` if the link is up; otherwise drop it and count the drop. Never raises.
@@ -224,7 +244,10 @@ class Link:
             if len(self._inbox) >= INBOX_LIMIT_CHUNKS:
                 self._inbox.popleft()  # the newest data matters most to a ground station
                 self._counts["chunks_overflowed"] += 1
-            self._inbox.append(chunk)
+            origin = None
+            if isinstance(stream, UdpStream) and stream.last_sender is not None:
+                origin = (stream, stream.last_sender)
+            self._inbox.append((chunk, origin))
             self._readable.set()
 
     def _went_up(self, stream: EndpointStream) -> None:

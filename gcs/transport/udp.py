@@ -1,7 +1,9 @@
 """UDP byte streams (``udpin``/``udpout``) on asyncio datagram endpoints. Knows nothing of MAVLink or NMEA.
 
 One ``read()`` is one datagram. ``udpin`` binds HOST:PORT and replies to the last peer that sent a
-datagram (as MAVProxy does), so it cannot send before someone has spoken to it. ``udpout`` uses a
+datagram (as MAVProxy does), so it cannot send before someone has spoken to it; once the layer
+above vouches for a sender (``reply_to``: a MAVLink frame with a valid signature came from it),
+replies stay with that sender, and a stranger's datagram can no longer turn them away. ``udpout`` uses a
 connected socket to HOST:PORT: it accepts datagrams only from there, and when nothing listens at
 the target the kernel's ICMP "port unreachable" turns into ``LinkDownError`` on the next read, which
 is how a link notices that its peer went away. (A ``udpin`` socket is unconnected, so Linux does not
@@ -39,6 +41,8 @@ class UdpStream:
         self._transport = transport
         self._inbox = inbox
         self._peer: _Address | None = None
+        self._sender: _Address | None = None  # of the datagram read() returned last
+        self._pinned = False  # reply_to() was called: replies no longer follow each sender
         self._closed = False
 
     @classmethod
@@ -83,6 +87,20 @@ class UdpStream:
         """Datagrams dropped because the reader fell more than ``INBOX_LIMIT_DATAGRAMS`` behind."""
         return self._inbox.overflow
 
+    @property
+    def last_sender(self) -> _Address | None:
+        """The address of the datagram ``read()`` returned last."""
+        return self._sender
+
+    def reply_to(self, sender: _Address) -> None:
+        """Send to ``sender`` from now on, whoever sends datagrams later (``udpin``; harmless otherwise).
+
+        Call it only for a sender the layer above has authenticated: without it, one spoofed or
+        unsigned datagram turns every reply towards its sender until the real peer speaks again.
+        """
+        self._peer = sender
+        self._pinned = True
+
     async def read(self) -> bytes:
         inbox = self._inbox
         while True:
@@ -90,7 +108,9 @@ class UdpStream:
                 raise LinkDownError(f"{self.name}: stream is closed")
             while inbox.datagrams:
                 data, address = inbox.datagrams.popleft()
-                self._peer = address
+                self._sender = address
+                if not self._pinned:
+                    self._peer = address
                 if data:  # an empty datagram is legal UDP but not a chunk of bytes
                     return data
             if inbox.error is not None:

@@ -54,7 +54,7 @@ def test_the_shipped_config_serves_the_console_on_loopback() -> None:
     assert not console.tls
     settings = console_settings(GcsConfig(console=console))
     assert settings.secure_cookie  # loopback: browsers treat it as a secure origin
-    assert settings.max_update_hz == 30.0
+    assert settings.max_update_hz == 60.0
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 unit: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 test: system-deps $(STAMP) $(WEB_STAMP) lint unit
 

@@ -26,7 +26,7 @@ Three processes of its own and one browser, as in the control room:
   buffer), it stores ``performance.timeOrigin + performance.now()`` with every message that carries
   ``vehicle/1/state``. That clock is the wall clock; the offset against ``time.time()`` is measured
   over Playwright round trips and printed. Drawing is not included: the page redraws at most 5 times
-  a second from its store (``MIN_RENDER_INTERVAL_MS`` of app.js). How busy each page's main thread
+  a second from its store (``FRAME_SLOT_MS`` of app.js). How busy each page's main thread
   was comes from Chromium (CDP ``Performance.getMetrics``);
 - a probe (unless ``--no-probe``): one more viewer on the stream, a bare aiohttp WebSocket client in
   this process, timing the same values without a page: the station's share of the latency.
@@ -735,7 +735,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--factors", default="1,10", help="runs: vehicle rates times these (default 1,10)")
     parser.add_argument("--telemetry-hz", type=float, default=10.0,
                         help="the vehicle's fast streams at nominal (firmware-sim --telemetry-hz)")
-    parser.add_argument("--max-update-hz", type=float, default=30.0, help="[console] max_update_hz")
+    parser.add_argument("--max-update-hz", type=float, default=60.0,
+                        help="[console] max_update_hz (default 60, as the station's)")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="the vehicle's send loop period")
     parser.add_argument("--no-platform", action="store_true", help="no landing-barge sensor box")
     parser.add_argument("--browser-nice", type=int, default=0,

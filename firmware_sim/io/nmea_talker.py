@@ -147,6 +147,13 @@ class PlatformSensorTalker:
         self._rng = random.Random(config.faults.seed)
         self._last_tick: dict[Sentence, int] = {}
 
+    def any_due(self, now_s: float) -> bool:
+        """Whether ``due`` at ``now_s`` would emit anything: the state need not be built otherwise."""
+        for sentence, rate in self._config.rates_hz.items():
+            if self._last_tick.get(sentence) != math.floor(now_s * rate + 1e-9):
+                return True
+        return False
+
     def due(self, state: PlatformSensorState, now_s: float) -> bytes:
         if not math.isfinite(now_s):
             raise ValueError(f"now_s must be finite, got {now_s}")

@@ -184,6 +184,11 @@ class PlatformProcess:
             if self._fault_log.pending:
                 for line in self._fault_log.due(now_s):
                     self._report(line)
+            if port is None and not self.talker.any_due(now_s):
+                # Polled twice per period of the fastest sentence; the platform's state (waves,
+                # station keeping) is the costly part, and is built only when a sentence needs it.
+                await asyncio.sleep(self._poll_s)
+                continue
             snap = self.snapshot(now_s)
             data = self.talker.due(snap.sensors, now_s)
             if data:

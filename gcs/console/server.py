@@ -607,6 +607,12 @@ class ConsoleServer:
             return auth
         if self.board.client_count >= self.settings.max_clients:
             return _error(503, f"too many browsers connected (max_clients {self.settings.max_clients})")
+        # permessage-deflate when the browser offers it: the launch status (16 kB of JSON, 10 times a
+        # second) shrinks to little against the previous one, and Chromium hands a page what it
+        # reads in pieces of about 1 kB, one task each; uncompressed, those were a large share of
+        # each page's work (docs/performance.md, "Operator console"). The stream carries no
+        # secret (no session token; nothing one viewer may see and another may not), so the
+        # compressed sizes have nothing to give away.
         ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME_BYTES, heartbeat=WS_HEARTBEAT_S,
                                    compress=True, timeout=2.0)
         await ws.prepare(request)

@@ -330,20 +330,37 @@ function panelsOf(kind) {
   return panels.filter((p) => p instanceof kind);
 }
 
-// The stream may bring 30 messages a second; people read at most a few changes a second, and a
-// software-rendered control-room browser pays for every repaint. Draw at most this often.
-const MIN_RENDER_INTERVAL_MS = 200;
-let lastRenderMs = 0;
+// The stream may bring up to max_update_hz (60) messages a second; people read at most a few
+// changes a second, and a software-rendered control-room browser pays for every frame it draws.
+// So the page draws in slots of a fixed grid, at most one frame per slot (5 a second), and only
+// when something is new. Blinking (style.css, data-blink on <html>) flips on the same grid, every
+// BLINK_SLOTS slots, in a frame the page draws anyway: no CSS animation (those redraw at 60 Hz for
+// as long as anything blinks), no frame of its own while data flows.
+const FRAME_SLOT_MS = 200;
+const BLINK_SLOTS = 3;
+// A timer that fires this late after a slot's start still draws in that slot.
+const SLOT_SLACK_MS = 20;
+let lastSlot = -1;
 
 function schedule() {
   if (renderQueued) return;
   renderQueued = true;
-  const wait = Math.max(0, lastRenderMs + MIN_RENDER_INTERVAL_MS - performance.now());
+  const now = performance.now();
+  const slot = Math.max(lastSlot + 1, Math.ceil((now - SLOT_SLACK_MS) / FRAME_SLOT_MS));
   setTimeout(() => requestAnimationFrame(() => {
     renderQueued = false;
-    lastRenderMs = performance.now();
+    lastSlot = slot;
+    setAttr(document.documentElement, "data-blink", Math.floor(slot / BLINK_SLOTS) % 2 === 0 ? "on" : "off");
     render();
-  }), wait);
+  }), Math.max(0, slot * FRAME_SLOT_MS - now));
+}
+
+/** A frame at every blink flip, which also ages the values when nothing arrives (ticks come 4 a second). */
+function beat() {
+  schedule();
+  const periodMs = BLINK_SLOTS * FRAME_SLOT_MS;
+  const now = performance.now();
+  setTimeout(beat, (Math.floor(now / periodMs) + 1) * periodMs - now);
 }
 
 function guarded(name, fn) {
@@ -380,7 +397,11 @@ function render() {
   const ctx = { store, launch, fresh, now, user: commands.user, state, beat, phase, phaseFresh };
   for (const p of panels) guarded(p.constructor.name, () => p.render(ctx));
   guarded("map", () => renderMap(ctx));
-  guarded("charts", () => charts && charts.mark(state.state === "nodata" ? null : state.v, state.state, fmtAge(state.age)));
+  guarded("charts", () => {
+    if (!charts) return;
+    charts.mark(state.state === "nodata" ? null : state.v, state.state, fmtAge(state.age));
+    charts.draw(performance.now());
+  });
   setText($("station-time"), isNum(now) ? fmtUtc(now) : "—");
   if (store.connected) setConn(alive ? "LIVE" : "NO TICKS FROM STATION", alive ? "green" : "red");
 }
@@ -473,8 +494,8 @@ function start() {
   }
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
-  // Ages move with the station's clock (ticks); this also catches a silent station within a second.
-  setInterval(schedule, 500);
+  // Ages move with the station's clock (ticks); the beat also catches a silent station within a second.
+  beat();
   resume();
 }
 

@@ -8,7 +8,7 @@
 import { cargoView, compact, deliveryView, engineOf, fleetView, redLineVerdict } from "./model.js";
 import {
   arr, fmtAge, fmtCount, fmtDuration, fmtInt, fmtUtc, h, isNum, obj, phaseLabel, phaseName, phaseTone,
-  roleTitle, setAttr, setText, stateClass, str, toggleClass,
+  roleTitle, setAttr, setHidden, setStyle, setText, stateClass, str, toggleClass,
 } from "./util.js";
 
 // --- one value on screen -------------------------------------------------------------------------
@@ -200,7 +200,7 @@ export class PollPanel {
       stateClass(r.answer, "tone-", stale ? "stale" : a === "go" ? "green" : a === "no_go" ? "red" : "");
       setAttr(r.answer, "data-answer", a || "none");
       setText(r.who, a ? `${s.who || ""}${s.reason ? `: ${s.reason}` : ""}` : "");
-      r.buttons.hidden = !held.has(s.role);
+      setHidden(r.buttons, !held.has(s.role));
       if (r.role !== s.role) {
         r.role = s.role;
         this.commands.rebind(r.go, { roles: [s.role] });
@@ -222,7 +222,7 @@ export class PollPanel {
         h("span", { class: "chip small blocker-chip" }, "BLOCKED"),
         h("span", { class: "blocker-text" }, b.source ? h("b", {}, `${b.source}: `) : null, b.reason))));
     }
-    this.blockers.hidden = blockers.length === 0;
+    setHidden(this.blockers, blockers.length === 0);
     setAttr(this.blockers, "data-count", String(blockers.length));
     toggleClass(this.blockers, "is-stale", stale);
   }
@@ -262,7 +262,7 @@ export class CriteriaPanel {
     }
     this.rows.forEach((r, i) => {
       const c = list[i];
-      r.tr.hidden = !c;
+      setHidden(r.tr, !c);
       if (!c) return;
       setText(r.name, c.name);
       setAttr(r.tr, "data-name", c.name);
@@ -300,7 +300,7 @@ export class RedLinesPanel {
     }
     this.rows.forEach((r, i) => {
       const c = list[i];
-      r.tr.hidden = !c;
+      setHidden(r.tr, !c);
       if (!c) return;
       setText(r.name, c.name);
       setAttr(r.tr, "title", c.field);
@@ -387,7 +387,7 @@ export class VehiclePanel {
     f["veh-yaw"].show(isNum(v.yaw_deg) ? v.yaw_deg.toFixed(1) : null, state);
     const e = engineOf(v);
     const es = e.state ? e.state.toUpperCase() : null;
-    this.engineHead.textContent = e.count > 1 ? `ENGINES ×${e.count}` : "ENGINE";
+    setText(this.engineHead, e.count > 1 ? `ENGINES ×${e.count}` : "ENGINE");
     f["eng-state"].show(es, state, e.fault ? "red" : es === "RUNNING" ? "green" : "");
     f["eng-throttle"].show(isNum(e.throttlePct) ? e.throttlePct.toFixed(0) : null, state);
     f["eng-pc"].show(isNum(e.chamberPa) ? (e.chamberPa / 1e6).toFixed(2) : null, state);
@@ -424,8 +424,8 @@ class LimitRow {
     setText(this.limit, isNum(limit) ? `limit ${limit.toFixed(digits)} ${unit}` : "no limit");
     const fill = this.bar.firstChild;
     const frac = isNum(max) && isNum(limit) && limit > 0 ? Math.min(1.25, Math.abs(max) / limit) : 0;
-    fill.style.width = `${(frac / 1.25) * 100}%`;
-    this.bar.querySelector(".bar-limit").style.left = `${100 / 1.25}%`;
+    setStyle(fill, "width", `${((frac / 1.25) * 100).toFixed(1)}%`);
+    setStyle(this.bar.lastChild, "left", `${100 / 1.25}%`);
     stateClass(this.bar, "tone-", fresh.state === "live" ? tone : "stale");
   }
 }
@@ -494,7 +494,7 @@ export class LandingPanel {
 
   renderRecovery(launch, fresh) {
     const show = launch.recoveryState && launch.recoveryState !== "not_started";
-    this.recovery.hidden = !show;
+    setHidden(this.recovery, !show);
     if (!show) return;
     if (!this.recovery.firstChild) this.recovery.append(h("div", { class: "recovery-head" }, "RECOVERY"));
     for (const item of launch.recovery) {
@@ -510,7 +510,7 @@ export class LandingPanel {
       }
       chip(r.state, item.done ? "DONE" : item.waitingFor.length ? "WAITING" : "OPEN", fresh.state !== "live" ? "stale" : item.done ? "green" : "amber");
       setAttr(r.el, "title", item.done ? `done${item.doneBy ? ` by ${item.doneBy}` : ""}` : item.waitingFor.length ? `waiting for ${item.waitingFor.join(", ")}` : null);
-      if (r.btn) r.btn.hidden = item.done;
+      if (r.btn) setHidden(r.btn, item.done);
     }
   }
 }
@@ -600,8 +600,8 @@ export class ManifestPanel {
     else chip(this.ok, c.ok ? "WITHIN LIMITS" : "OUTSIDE LIMITS", c.ok ? "green" : "red");
     setAttr(this.ok, "data-ok", has && live ? String(c.ok) : null);
     // No manifest: one line says so, rather than six fields without data.
-    this.none.hidden = has;
-    this.body.hidden = !has;
+    setHidden(this.none, has);
+    setHidden(this.body, !has);
     const f = this.f;
     f["manifest-parcels"].show(isNum(c.parcels) ? fmtInt(c.parcels) : null, item);
     f["manifest-mass"].show(kgText(c.massKg), item);
@@ -838,7 +838,7 @@ export class AlertsPanel {
       setAttr(r.el, "data-state", a.state);
       setAttr(r.el, "data-severity", a.severity);
       stateClass(r.el, "a-", a.state);
-      r.ack.hidden = a.state === "acknowledged";
+      setHidden(r.ack, a.state === "acknowledged");
       // Keep the board in the order the model gives (unacknowledged first, worst first).
       const want = prev ? prev.nextSibling : this.box.firstChild;
       if (want !== r.el) this.box.insertBefore(r.el, want);
@@ -851,7 +851,7 @@ export class AlertsPanel {
         this.rows.delete(key);
       }
     }
-    this.empty.hidden = this.rows.size > 0;
+    setHidden(this.empty, this.rows.size > 0);
     toggleClass(this.box, "is-stale", fresh.state !== "live");
   }
 }

@@ -203,6 +203,15 @@ def test_first_call_emits_everything_once_and_a_repeat_nothing() -> None:
     assert talker.due(state(), 12.34) == b""
 
 
+def test_any_due_says_exactly_when_due_would_emit() -> None:
+    talker = PlatformSensorTalker(TalkerConfig(MotionFormat.TSS1))
+    for k in range(400):  # 2 s polled at 200 Hz
+        now_s = k / 200
+        expected = talker.any_due(now_s)
+        assert (talker.due(state(), now_s) != b"") is expected, now_s
+        assert not talker.any_due(now_s)
+
+
 def test_missed_periods_are_not_replayed() -> None:
     talker = PlatformSensorTalker(TalkerConfig(MotionFormat.SEAPATH_PSXN23, rates_hz={Sentence.GGA: 10.0}))
     talker.due(state(), 0.0)

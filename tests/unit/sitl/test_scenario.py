@@ -36,7 +36,7 @@ def test_a_scenario_is_found_by_name_or_path() -> None:
 @pytest.mark.parametrize(
     ("change", "key", "expected"),
     [
-        (('speed = 10.0', 'speed = 0'), "speed", "> 0"),
+        (('speed = 20.0', 'speed = 0'), "speed", "> 0"),
         (('phases = ["terminal_count"', 'phases = ["liftof"'), "expect.phases", "flight phase names"),
         (('landed_on = "hop-barge"', 'landed_on = "moon"'), "expect.landed_on", "one of the platforms"),
         (('sysid = 2', 'sysid = 3'), "platforms[1].sysid", "used once"),

@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import io
 import os
-import re
 import signal
 import statistics
 import sys
@@ -47,6 +45,7 @@ from gcs.tasks import background
 from tests.support.console_station import (
     USERS,
     ConsoleUser,
+    StationLines,
     free_udp_port,
     login,
     station_config,
@@ -109,26 +108,6 @@ def deepest_queue(hub: Hub) -> tuple[int, int]:
     return fullest.pending(), fullest.maxsize
 
 
-class _Lines(io.TextIOBase):
-    """The station's terminal output (it prints the console's URL there)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._partial = ""
-
-    def write(self, text: str) -> int:
-        self._partial += text
-        *done, self._partial = self._partial.split("\n")
-        self.lines.extend(done)
-        return len(text)
-
-    def url(self) -> str | None:
-        for line in self.lines:
-            if match := re.search(r"console on (http\S+?)/?$", line):
-                return match.group(1)
-        return None
-
-
 async def _child(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "firmware_sim", *args,
@@ -180,7 +159,7 @@ async def soak(
     users_file = write_users_file(work_dir / "console-users.json")
     vehicle_port, platform_port = free_udp_port(), free_udp_port()
     hub = Hub()
-    out = _Lines()
+    out = StationLines()
     stop = asyncio.Event()
     started: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
     processes: list[asyncio.subprocess.Process] = []

@@ -30,9 +30,9 @@ from firmware_sim.firmware.phases import PhaseEvent
 from gcs.protocol.dialect import FlightPhase
 
 #: Rough time (s) from liftoff to arriving over the deck: sets the drift speed the climb aims for.
-_TRANSIT_TIME_S = 90.0
+TRANSIT_TIME_S = 90.0
 #: Gain (1/s) of the drift-speed loop during the climb.
-_DRIFT_GAIN_PER_S = 0.5
+DRIFT_GAIN_PER_S = 0.5
 
 
 def predicted_apogee_m(
@@ -102,8 +102,8 @@ class HopGuidance:
         to_target = self._target_point_ecef(inputs) - nav.position_ecef_m
         horizontal = to_target - float(to_target @ up) * up
         velocity_h = nav.velocity_ecef_mps - nav.vertical_speed_up_mps * up
-        wanted_velocity = horizontal / _TRANSIT_TIME_S
-        lean = _DRIFT_GAIN_PER_S * (wanted_velocity - velocity_h) / max(thrust_accel, G0_MPS2)
+        wanted_velocity = horizontal / TRANSIT_TIME_S
+        lean = DRIFT_GAIN_PER_S * (wanted_velocity - velocity_h) / max(thrust_accel, G0_MPS2)
         limit = math.tan(math.radians(inputs.param("HOP_PITCH_DEG")))
         size = geo.norm(lean)
         if size > limit:

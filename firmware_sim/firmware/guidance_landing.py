@@ -51,18 +51,18 @@ from firmware_sim.firmware.phases import PhaseEvent
 
 FloatArray = NDArray[np.float64]
 #: Hover is reached when the vertical speed relative to the deck is below this (m/s).
-_HOVER_SETTLED_MPS = 0.5
+HOVER_SETTLED_MPS = 0.5
 #: At most this much longer than planned (s) the hover waits for the vehicle to settle over the deck.
-_HOVER_EXTRA_S = 10.0
+HOVER_EXTRA_S = 10.0
 #: Settled over the deck: offset (m) and relative speed (m/s) at which the final descent may begin.
-_OVER_DECK_M = 1.5
-_OVER_DECK_MPS = 0.3
+OVER_DECK_M = 1.5
+OVER_DECK_MPS = 0.3
 #: Largest horizontal speed (m/s) the position loop asks for.
-_MAX_HORIZONTAL_SPEED_MPS = 25.0
+MAX_HORIZONTAL_SPEED_MPS = 25.0
 #: In the final descent the tilt is held to this (deg): the deck is close.
-_FINAL_MAX_TILT_DEG = 4.0
+FINAL_MAX_TILT_DEG = 4.0
 #: Shortest time to go (s) the braking's horizontal guidance plans with (it grows violent below).
-_MIN_TIME_TO_GO_S = 4.0
+MIN_TIME_TO_GO_S = 4.0
 #: Speed (m/s) below which a vehicle with braking engines lands on its landing engines alone. Low,
 #: because every second on one engine at ~1.6 g of thrust pays ~1 g of gravity loss.
 _BRAKING_HANDOVER_MPS = 30.0
@@ -290,14 +290,14 @@ class LandingGuidance:
         vel_bw = inputs.param("LND_VEL_BW")
 
         if self.stage is LandingStage.BRAKING:
-            if self._hover_param is not None and height <= gate_m + 2.0 and abs(v_up) < _HOVER_SETTLED_MPS:
+            if self._hover_param is not None and height <= gate_m + 2.0 and abs(v_up) < HOVER_SETTLED_MPS:
                 self.stage = LandingStage.HOVER
                 self._hover_since_s = now
             elif self._hover_param is None and height <= gate_m:
                 self.stage = LandingStage.FINAL
         settled = (
-            geo.norm(geometry.offset_horizontal_ecef_m) < _OVER_DECK_M
-            and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < _OVER_DECK_MPS
+            geo.norm(geometry.offset_horizontal_ecef_m) < OVER_DECK_M
+            and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < OVER_DECK_MPS
         )
         if self.stage is LandingStage.APPROACH and height <= gate_m:
             # A hoverslam arrives at the gate on its landing engine, which can hover: if it is not
@@ -308,7 +308,7 @@ class LandingGuidance:
             assert self._hover_since_s is not None
             held = now - self._hover_since_s
             planned = inputs.param(self._hover_param) if self._hover_param is not None else 0.0
-            if held >= planned and (settled or held >= planned + _HOVER_EXTRA_S):
+            if held >= planned and (settled or held >= planned + HOVER_EXTRA_S):
                 self.stage = LandingStage.FINAL
 
         if self.stage is LandingStage.BRAKING and self._three_d():
@@ -339,7 +339,7 @@ class LandingGuidance:
             horizontal = self._horizontal_acceleration(inputs, geometry, up)
             max_tilt = inputs.param("LND_MAX_TILT")
         if self.stage is LandingStage.FINAL:
-            max_tilt = min(max_tilt, _FINAL_MAX_TILT_DEG)
+            max_tilt = min(max_tilt, FINAL_MAX_TILT_DEG)
         engines = self._engines_for(inputs, a_up)
         throttle, direction = thrust_demand(
             self.config, a_up * up + horizontal, inputs.mass_kg, nav.altitude_m, engines, max_tilt, up
@@ -393,7 +393,7 @@ class LandingGuidance:
         accel = (thrust / inputs.mass_kg) * braking_direction(velocity, up)
         if stop is not None:
             # Zero-effort miss of the stop point, within a lean off retrograde.
-            t_go = max(stop.time_s, _MIN_TIME_TO_GO_S)
+            t_go = max(stop.time_s, MIN_TIME_TO_GO_S)
             lean = -_STOP_POINT_GAIN * stop.stop_offset_ecef_m / (t_go * t_go)
             lean = lean - float(lean @ accel) / float(accel @ accel) * accel  # across the thrust only
             limit = math.tan(math.radians(_MAX_LEAN_OFF_RETROGRADE_DEG)) * thrust / inputs.mass_kg
@@ -420,7 +420,7 @@ class LandingGuidance:
         the braking's horizontal share, whatever the speed across the flow at ignition.
         """
         t_go = max(
-            2.0 * max(height_to_gate_m, 0.0) / max(falling_mps + gate_speed_mps, 1.0), _MIN_TIME_TO_GO_S
+            2.0 * max(height_to_gate_m, 0.0) / max(falling_mps + gate_speed_mps, 1.0), MIN_TIME_TO_GO_S
         )
         relative = geometry.velocity_rel_ecef_mps
         velocity_h = relative - float(relative @ up) * up
@@ -436,8 +436,8 @@ class LandingGuidance:
         offset = geometry.offset_horizontal_ecef_m
         wanted = pos_bw * offset
         speed = geo.norm(wanted)
-        if speed > _MAX_HORIZONTAL_SPEED_MPS:
-            wanted = wanted * (_MAX_HORIZONTAL_SPEED_MPS / speed)
+        if speed > MAX_HORIZONTAL_SPEED_MPS:
+            wanted = wanted * (MAX_HORIZONTAL_SPEED_MPS / speed)
         # At the end it is the legs' speed over the deck that counts, not the centre of mass's.
         final = self.stage is LandingStage.FINAL
         relative = geometry.base_velocity_rel_ecef_mps if final else geometry.velocity_rel_ecef_mps

@@ -34,8 +34,6 @@ class GroundPace:
         self.ground_read_s: float | None = None
         """The newest simulated time the ground has answered for."""
         self._answered_wall_s: float | None = None
-        self.held_wall_s = 0.0
-        """Wall seconds the simulation waited for the ground (told by the runner)."""
 
     def request_ts1(self, sim_s: float) -> int:
         """The ``ts1`` of a new TIMESYNC request at simulated time ``sim_s`` (unique, increasing)."""

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from firmware_sim.physics.config import PlatformConfig
 from firmware_sim.physics.earth import geodetic_to_ecef, ned_basis
-from firmware_sim.physics.platform import response_amplitude_operators
+from firmware_sim.physics.platform import deck_axes_ned, response_amplitude_operators
 from firmware_sim.physics.waves import SeaState, WaveComponents
 
 FloatArray = NDArray[np.float64]
@@ -141,18 +141,7 @@ class FleetDeck:
         to_ecef = self._to_ecef.T
         offset_ned = np.stack([north, east, -heave], axis=-1)
         rate_ned = np.stack([north_rate, east_rate, -heave_rate], axis=-1)
-        psi, theta, phi = np.radians(heading), np.radians(pitch), np.radians(roll)
-        cps, sps, cth, sth, cph, sph = (
-            np.cos(psi),
-            np.sin(psi),
-            np.cos(theta),
-            np.sin(theta),
-            np.cos(phi),
-            np.sin(phi),
-        )
-        forward = np.stack([cps * cth, sps * cth, -sth], axis=-1)
-        starboard = np.stack([cps * sth * sph - sps * cph, sps * sth * sph + cps * cph, cth * sph], axis=-1)
-        down = np.stack([cps * sth * cph + sps * sph, sps * sth * cph - cps * sph, cth * cph], axis=-1)
+        forward, starboard, down = deck_axes_ned(heading, pitch, roll)
         omega_ned = (
             np.radians(roll_rate)[:, None] * forward
             + np.radians(pitch_rate)[:, None] * starboard

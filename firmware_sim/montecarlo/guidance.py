@@ -28,21 +28,21 @@ from firmware_sim.firmware.guidance_common import (
     SEA_LEVEL_DENSITY_KG_PER_M3,
     SEA_LEVEL_PRESSURE_PA,
 )
+from firmware_sim.firmware.guidance_hop import DRIFT_GAIN_PER_S, TRANSIT_TIME_S
+from firmware_sim.firmware.guidance_landing import (
+    FINAL_MAX_TILT_DEG,
+    HOVER_EXTRA_S,
+    HOVER_SETTLED_MPS,
+    MAX_HORIZONTAL_SPEED_MPS,
+    MIN_TIME_TO_GO_S,
+    OVER_DECK_M,
+    OVER_DECK_MPS,
+)
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-# The scalar guidance's constants (firmware.guidance_hop, firmware.guidance_landing).
-_TRANSIT_TIME_S = 90.0
-_DRIFT_GAIN_PER_S = 0.5
-_HOVER_SETTLED_MPS = 0.5
-_HOVER_EXTRA_S = 10.0
-_OVER_DECK_M = 1.5
-_OVER_DECK_MPS = 0.3
-_MAX_HORIZONTAL_SPEED_MPS = 25.0
-_FINAL_MAX_TILT_DEG = 4.0
-_MIN_TIME_TO_GO_S = 4.0
 
 
 class Stage(enum.IntEnum):
@@ -235,8 +235,8 @@ class FleetHopGuidance:
         horizontal = to_target - dot(to_target, up)[:, None] * up
         velocity_h = nav_velocity - vertical_speed_mps[:, None] * up
         lean = (
-            _DRIFT_GAIN_PER_S
-            * (horizontal / _TRANSIT_TIME_S - velocity_h)
+            DRIFT_GAIN_PER_S
+            * (horizontal / TRANSIT_TIME_S - velocity_h)
             / np.maximum(thrust_accel, G0_MPS2)[:, None]
         )
         lean = clip_norm(lean, math.tan(math.radians(p("HOP_PITCH_DEG"))))
@@ -271,16 +271,16 @@ class FleetHopGuidance:
             active
             & (s.stage == int(Stage.BRAKING))
             & (height <= gate + 2.0)
-            & (np.abs(v_up) < _HOVER_SETTLED_MPS)
+            & (np.abs(v_up) < HOVER_SETTLED_MPS)
         )
         s.stage = np.where(to_hover, int(Stage.HOVER), s.stage)
         s.hover_since_s = np.where(to_hover, now_s, s.hover_since_s)
-        settled = (norm(offset_h) < _OVER_DECK_M) & (norm(relative - v_up[:, None] * up) < _OVER_DECK_MPS)
+        settled = (norm(offset_h) < OVER_DECK_M) & (norm(relative - v_up[:, None] * up) < OVER_DECK_MPS)
         held = now_s - s.hover_since_s
         planned = p("HOP_HOVER_S")
         hovering = active & (s.stage == int(Stage.HOVER))
         with np.errstate(invalid="ignore"):
-            to_final = hovering & (held >= planned) & (settled | (held >= planned + _HOVER_EXTRA_S))
+            to_final = hovering & (held >= planned) & (settled | (held >= planned + HOVER_EXTRA_S))
         s.stage = np.where(to_final, int(Stage.FINAL), s.stage)
         braking = s.stage == int(Stage.BRAKING)
         hover = s.stage == int(Stage.HOVER)
@@ -299,17 +299,17 @@ class FleetHopGuidance:
         a_up = feed_forward + vel_bw * 2.0 * (target - v_up) + G0_MPS2
 
         # Horizontal: braking's zero-effort miss to the gate, else the position/velocity loops.
-        t_go = np.maximum(2.0 * np.maximum(height - gate, 0.0) / np.maximum(falling, 1.0), _MIN_TIME_TO_GO_S)
+        t_go = np.maximum(2.0 * np.maximum(height - gate, 0.0) / np.maximum(falling, 1.0), MIN_TIME_TO_GO_S)
         rel_h = relative - v_up[:, None] * up
         zem = offset_h - rel_h * t_go[:, None]
         braking_h = 6.0 * zem / (t_go**2)[:, None] - 2.0 * rel_h / t_go[:, None]
-        wanted_h = clip_norm(p("LND_POS_BW") * offset_h, _MAX_HORIZONTAL_SPEED_MPS)
+        wanted_h = clip_norm(p("LND_POS_BW") * offset_h, MAX_HORIZONTAL_SPEED_MPS)
         loop_rel = np.where(final[:, None], base_relative, relative)
         loop_rel_h = loop_rel - dot(loop_rel, up)[:, None] * up
         loop_h = vel_bw * (wanted_h - loop_rel_h)
         horizontal_accel = np.where(braking[:, None], braking_h, loop_h)
         max_tilt = np.where(braking, p("LND_BRAKE_TILT"), p("LND_MAX_TILT"))
-        max_tilt = np.where(final, np.minimum(max_tilt, _FINAL_MAX_TILT_DEG), max_tilt)
+        max_tilt = np.where(final, np.minimum(max_tilt, FINAL_MAX_TILT_DEG), max_tilt)
         land_throttle, land_direction = self.thrust_demand(
             a_up[:, None] * up + horizontal_accel, mass_kg, altitude_m, self._engines, max_tilt, up
         )

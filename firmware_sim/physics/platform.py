@@ -89,6 +89,21 @@ def resonance_gain(frequency_radps: FloatArray, natural_period_s: float, damping
     return np.asarray(1.0 / np.sqrt((1.0 - r * r) ** 2 + (2.0 * damping_ratio * r) ** 2), dtype=np.float64)
 
 
+def deck_axes_ned(
+    heading_deg: ArrayLike, pitch_deg: ArrayLike, roll_deg: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The deck's forward, starboard and down axes in NED for its heading, pitch and roll (any shape:
+    a trailing axis of 3 is added). Euler angles in the ship convention: yaw, then pitch, then roll."""
+    psi, theta, phi = np.radians(heading_deg), np.radians(pitch_deg), np.radians(roll_deg)
+    cps, sps = np.cos(psi), np.sin(psi)
+    cth, sth = np.cos(theta), np.sin(theta)
+    cph, sph = np.cos(phi), np.sin(phi)
+    forward = np.stack([cps * cth, sps * cth, -sth], axis=-1)
+    starboard = np.stack([cps * sth * sph - sps * cph, sps * sth * sph + cps * cph, cth * sph], axis=-1)
+    down = np.stack([cps * sth * cph + sps * sph, sps * sth * cph - cps * sph, cth * cph], axis=-1)
+    return forward, starboard, down
+
+
 def response_amplitude_operators(
     frequency_radps: FloatArray,
     wave_heading_rel_bow_deg: float,
@@ -352,18 +367,7 @@ class Platform:
         to_ecef = self._ned.T  # columns north, east, down
         offset_ned = np.stack([m.offset_north_m, m.offset_east_m, -m.heave_m], axis=-1)
         rate_ned = np.stack([m.drift_north_mps, m.drift_east_mps, -m.heave_rate_mps], axis=-1)
-        psi, theta, phi = np.radians(m.heading_deg), np.radians(m.pitch_deg), np.radians(m.roll_deg)
-        cps, sps, cth, sth, cph, sph = (
-            np.cos(psi),
-            np.sin(psi),
-            np.cos(theta),
-            np.sin(theta),
-            np.cos(phi),
-            np.sin(phi),
-        )
-        forward = np.stack([cps * cth, sps * cth, -sth], axis=-1)
-        starboard = np.stack([cps * sth * sph - sps * cph, sps * sth * sph + cps * cph, cth * sph], axis=-1)
-        down = np.stack([cps * sth * cph + sps * sph, sps * sth * cph - cps * sph, cth * cph], axis=-1)
+        forward, starboard, down = deck_axes_ned(m.heading_deg, m.pitch_deg, m.roll_deg)
         # Small-angle body rates are ample for the sub-degree-per-second motions here.
         omega_ned = (
             np.radians(m.roll_rate_dps)[..., None] * forward

@@ -182,11 +182,13 @@ class FleetStore:
         at most ``CONTINUE_WITHIN_S`` before ``record`` began: the same flight, counted once.
         """
         with self._transaction(f"read the flight before {record.flight_id}", write=False) as conn:
-            earlier = self._load_flights(conn, "vehicle_id = ? AND flight_id != ?",
-                                         (record.vehicle_id, record.flight_id))
+            # Only the vehicle's latest other flight, events and all: not its whole history.
+            earlier = self._load_flights(
+                conn, "flight_id = (SELECT flight_id FROM flights WHERE vehicle_id = ? AND flight_id != ? "
+                "ORDER BY started_utc DESC, flight_id DESC LIMIT 1)", (record.vehicle_id, record.flight_id))
         if not earlier:
             return record
-        last = earlier[-1]
+        last = earlier[0]
         gap_s = (record.started_utc - last.ended_utc).total_seconds()
         if last.outcome is not FlightOutcome.INCOMPLETE or not -1.0 <= gap_s <= CONTINUE_WITHIN_S:
             return record

@@ -103,18 +103,6 @@ def read_batch(path: Path) -> dict[str, Any]:
     return data
 
 
-def find_scenario(name_or_path: str, scenario_dir: Path = SCENARIO_DIR) -> Path:
-    """A scenario file from its name (``hop``) or path. Raises: MonteCarloError listing the names."""
-    as_path = Path(name_or_path)
-    if as_path.suffix == ".toml" and as_path.is_file():
-        return as_path
-    candidate = scenario_dir / f"{name_or_path}.toml"
-    if candidate.is_file():
-        return candidate
-    known = ", ".join(sorted(p.stem for p in scenario_dir.glob("*.toml"))) or "none"
-    raise MonteCarloError(f"no scenario {name_or_path!r}: expected a scenario file or one of: {known}")
-
-
 @dataclass(frozen=True, slots=True)
 class DeckSize:
     platform: str

@@ -16,9 +16,10 @@ from typing import Any, TextIO
 
 import orjson
 
-from gcs.montecarlo.batch import MonteCarloError, find_scenario, landing_deck, read_batch, read_runs
+from gcs.montecarlo.batch import MonteCarloError, landing_deck, read_batch, read_runs
 from gcs.montecarlo.report import render, summary_json
 from gcs.montecarlo.statistics import DispersionSummary, summarize
+from gcs.sitl.scenario import find_scenario
 
 _BAR_WIDTH = 30
 

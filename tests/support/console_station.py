@@ -159,7 +159,7 @@ def station_config(tmp_path: Path, users_file: Path, vehicle_port: int, platform
         config.console, users_file=str(users_file), **console))
 
 
-class _Lines(io.TextIOBase):
+class StationLines(io.TextIOBase):
     """The station's terminal output, kept line by line (it prints the console's URL there)."""
 
     def __init__(self) -> None:
@@ -263,7 +263,7 @@ async def console_station(
     config = station_config(tmp_path, users_file, vehicle_port, platform_port, cargo_manifest=cargo_manifest,
                             fleet=fleet, **console)
     hub = Hub()
-    out = _Lines()
+    out = StationLines()
     stop = asyncio.Event()
     started: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
     vehicle_args = ["vehicle", "--connect", f"udpout:127.0.0.1:{vehicle_port}",

@@ -54,6 +54,8 @@ FloatArray = NDArray[np.float64]
 HOVER_SETTLED_MPS = 0.5
 #: At most this much longer than planned (s) the hover waits for the vehicle to settle over the deck.
 HOVER_EXTRA_S = 10.0
+#: The gate is reached within this height (m) above it: hovering there is holding the gate.
+GATE_BAND_M = 2.0
 #: Settled over the deck: offset (m) and relative speed (m/s) at which the final descent may begin.
 OVER_DECK_M = 1.5
 OVER_DECK_MPS = 0.3
@@ -290,7 +292,8 @@ class LandingGuidance:
         vel_bw = inputs.param("LND_VEL_BW")
 
         if self.stage is LandingStage.BRAKING:
-            if self._hover_param is not None and height <= gate_m + 2.0 and abs(v_up) < HOVER_SETTLED_MPS:
+            at_gate = height <= gate_m + GATE_BAND_M
+            if self._hover_param is not None and at_gate and abs(v_up) < HOVER_SETTLED_MPS:
                 self.stage = LandingStage.HOVER
                 self._hover_since_s = now
             elif self._hover_param is None and height <= gate_m:
@@ -299,9 +302,11 @@ class LandingGuidance:
             geo.norm(geometry.offset_horizontal_ecef_m) < OVER_DECK_M
             and geo.norm(geometry.velocity_rel_ecef_mps - v_up * up) < OVER_DECK_MPS
         )
-        if self.stage is LandingStage.APPROACH and height <= gate_m:
+        if self.stage is LandingStage.APPROACH and height <= gate_m + GATE_BAND_M:
             # A hoverslam arrives at the gate on its landing engine, which can hover: if it is not
-            # yet over the deck and still, it holds the gate height until it is.
+            # yet over the deck and still, it holds the gate height until it is. The band matters:
+            # just above the gate the approach's time to go is pinned at its floor, and its lean
+            # after the deck can hold the vehicle there, never reaching the gate itself.
             self.stage = LandingStage.FINAL if settled else LandingStage.HOVER
             self._hover_since_s = now
         if self.stage is LandingStage.HOVER:

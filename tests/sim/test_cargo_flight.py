@@ -1,13 +1,9 @@
 """The cargo point-to-point hop in SITL (10,000 km, launch platform to landing barge), in sea state 4.
 
-What holds today: the ascent cuts off with the impact point on the barge, the coast holds it
-there, the steered entry brings the landing burn's stop point onto the barge, the hoverslam
-lights and brakes to its hand-over over the deck, and the flight ends safe. What does not: the
-burn lights with the body ~79 deg off vertical (a ~23 deg slant arrival, ~300 m/s across); the
-slow-turning body (configs/vehicles/cargo-p2p.toml [attitude], 5 deg/s, 3 deg/s^2) is still ~45 deg
-off vertical at the hand-over, its engine pushes it off the deck (~160 m, up to ~19 m/s across),
-and the propellant reaches its residuals ~23 m up; with a fast body the propellant alone still
-runs out with the base ~9 m over the deck (docs/sitl.md, "Cargo hop: where it stands").
+The ascent cuts off with the impact point on the barge, the coast holds it there, the steered entry
+brings the landing burn's stop point onto the barge, the hoverslam brakes on three engines, hands
+over to one, holds the gate until it is over the deck and lands within the touchdown limits of
+reference/domain.md §1.3; the flight ends safe (docs/sitl.md, "Cargo hop: landing").
 """
 
 from __future__ import annotations
@@ -81,10 +77,6 @@ def test_the_flight_ends_safe(cargo: FlightResult) -> None:
     assert not cargo.fc.telemetry().armed
 
 
-@pytest.mark.xfail(
-    reason="the slow body still leans ~45 deg at the hand-over and drifts ~160 m off the deck, and the "
-    "propellant reaches its residuals ~23 m up (docs/sitl.md, 'Cargo hop: where it stands')",
-)
 def test_lands_on_the_barge_within_the_touchdown_limits(cargo: FlightResult) -> None:
     td = cargo.touchdown
     assert cargo.runner.touchdown_platform == "landing-barge"

@@ -91,6 +91,22 @@ async def test_the_nominal_hop_lands_on_the_barge_and_ends_safe(tmp_path: Path) 
     assert "liftoff" in json.dumps(countdown), countdown
 
 
+async def test_the_cargo_hop_flies_10000_km_with_the_whole_stack_and_lands(tmp_path: Path) -> None:
+    """The intercontinental hop (issue 9): ~2,500 simulated seconds asked at 50x, the vehicle paced by
+    the ground it hears; lands on the landing barge, 10,000 km from the launch platform."""
+    code, output, verdict = await _sitl(tmp_path, "--scenario", "cargo", timeout_s=900)
+    assert code == 0, f"{output}\nsession kept in {tmp_path}"
+    assert verdict["passed"] is True, verdict
+    assert verdict["speed"] >= 50.0
+    assert verdict["simulated_s"] > 2_000.0
+    checks = {c["name"]: c for c in verdict["checks"]}
+    assert checks["landed on"]["ok"], checks
+    assert "landing-barge" in checks["landed on"]["detail"], checks
+    assert checks["touchdown speed"]["ok"], checks
+    assert {"ascent", "coast", "entry", "landing_burn", "touchdown"} <= set(verdict["phases"])
+    assert verdict["phases"][-1] == "safe"
+
+
 async def test_a_second_flight_of_the_same_airframe_adds_to_its_fleet_record(tmp_path: Path) -> None:
     """Two flights of one airframe into one fleet database: the nominal hop, then the hop whose bay
     overheats (the cargo red lines fire, the vehicle lands); its fleet record holds both."""

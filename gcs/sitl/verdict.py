@@ -27,6 +27,9 @@ ON_DECK_RADIUS_M = 30.0
 """A vehicle standing within this distance of a deck's centre stands on that deck (half a barge's width)."""
 
 
+#: The phases a touchdown leads to: a late touchdown report belongs before them.
+_AFTER_TOUCHDOWN = (FlightPhase.SAFING, FlightPhase.SAFE)
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
@@ -102,8 +105,14 @@ class Observations:
         self.touchdown_platform = report.platform
         self.touchdown_speed_mps = report.vertical_speed_down_mps
         self.touchdown_miss_m = report.miss_m
-        # TOUCHDOWN can be shorter than a heartbeat: the vehicle's report says it was there.
-        self.vehicle_phase(FlightPhase.TOUCHDOWN)
+        # TOUCHDOWN can be shorter than a heartbeat, and the report can come after the heartbeat
+        # of the phase that follows it: put it where it was, before the safing.
+        if FlightPhase.TOUCHDOWN in self.phases[-len(_AFTER_TOUCHDOWN) - 1 :]:
+            return
+        at = len(self.phases)
+        while at > 0 and self.phases[at - 1] in _AFTER_TOUCHDOWN:
+            at -= 1
+        self.phases.insert(at, FlightPhase.TOUCHDOWN)
 
     def deck(self, deck: DeckState) -> None:
         if math.isfinite(deck.latitude_deg) and math.isfinite(deck.longitude_deg):

@@ -70,9 +70,18 @@ def test_the_vehicles_touchdown_report_settles_the_platform_the_speed_and_the_ph
     seen.status_text("touchdown on hop-barge: 1.23 m/s down, 0.20 m/s across, 1.5 deg, 2.9 m off centre")
     assert seen.touchdown_platform == "hop-barge"
     assert seen.touchdown_speed_mps == pytest.approx(1.23)
-    assert P.TOUCHDOWN in seen.phases
+    assert seen.phases[-4:] == [P.LANDING_BURN, P.TOUCHDOWN, P.SAFING, P.SAFE]  # where it was
+    seen.status_text("touchdown on hop-barge: 1.23 m/s down, 0.20 m/s across, 1.5 deg, 2.9 m off centre")
+    assert seen.phases.count(P.TOUCHDOWN) == 1  # a repeated report is the same touchdown
     seen.status_text("engine 3 shut down")  # other texts change nothing
     assert seen.touchdown_miss_m == pytest.approx(2.9)
+
+
+def test_a_touchdown_report_before_the_safing_heartbeat_follows_the_landing_burn() -> None:
+    seen = _flight(P.SAFE, P.TERMINAL_COUNT, P.IGNITION, P.ASCENT, P.LANDING_BURN, descent_mps=0.0)
+    seen.status_text("touchdown on hop-barge: 1.23 m/s down, 0.20 m/s across, 1.5 deg, 2.9 m off centre")
+    seen.vehicle_phase(P.SAFING)
+    assert seen.phases[-3:] == [P.LANDING_BURN, P.TOUCHDOWN, P.SAFING]
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,7 @@ from gcs.protocol.dialect import seaport
 from gcs.protocol.mavlink import MavlinkCodec
 from gcs.tasks import background
 from gcs.transport.link import LinkEvent, open_link
+from gcs.transport.tcp import PeerEvent
 
 T = TypeVar("T")
 
@@ -622,7 +623,23 @@ async def open_flight_computer(
                 {"transport": str(event.endpoint), "event": event.state.value, "detail": event.reason},
             )
 
-    async with open_link(config.connection, clock=clock, on_event=on_transport_event) as link:
+    def on_peer(event: PeerEvent) -> None:
+        # Who holds a tcpin listener, and who was turned away: never silent (see peer_gate).
+        if journal is not None:
+            journal(
+                JournalEntry.LINK_EVENT,
+                {
+                    "transport": str(event.listener),
+                    "event": event.kind.value,
+                    "peer": event.peer,
+                    "holder": event.holder,
+                    "detail": event.detail,
+                },
+            )
+
+    async with open_link(
+        config.connection, clock=clock, on_event=on_transport_event, on_peer=on_peer
+    ) as link:
         fc = FlightComputerLink(
             link, codec, clock=clock, hub=hub, settings=resolved, record_frame=record_frame, journal=journal
         )

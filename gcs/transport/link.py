@@ -10,6 +10,10 @@ Backoff is full jitter, as in aiomqtt: attempt *n* waits ``uniform(0, min(max_s,
 of the injected clock. The attempt counter resets when the reopened stream delivers data, not when
 it merely opens: a UDP socket or a TCP accept can open fine and fail at once, and resetting on open
 would make such a link flap at full speed.
+
+A ``tcpin`` listener is up while it is bound, whoever its peer is; its peers connecting, leaving,
+being replaced or refused go to ``on_peer`` as :class:`~gcs.transport.tcp.PeerEvent` (naming the
+address) and into :class:`LinkStats`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from gcs.transport.connect import open_stream
 from gcs.transport.endpoint import Endpoint, EndpointKind, parse_endpoint
 from gcs.transport.memory import MemoryNetwork
 from gcs.transport.stream import EndpointStream
+from gcs.transport.tcp import PeerEvent, TcpServerStream
 from gcs.transport.udp import UdpStream
 
 INBOX_LIMIT_CHUNKS = 4096
@@ -41,8 +46,8 @@ INBOX_LIMIT_CHUNKS = 4096
 _log = logging.getLogger(__name__)
 
 
-_Origin = tuple[UdpStream, tuple[Any, ...]]
-"""A UDP stream and the sender of a chunk it delivered."""
+_Origin = tuple[UdpStream | TcpServerStream, Any]
+"""A stream with senders (UDP, a TCP listener) and the sender of a chunk it delivered."""
 
 
 class LinkState(Enum):
@@ -68,6 +73,8 @@ class LinkStats:
     ``chunks_overflowed``: received chunks discarded because nobody read them in time.
     ``reconnects``: times the link came up again after having been up.
     ``open_failures``: attempts to open the endpoint that failed.
+    ``peers_connected``/``peers_replaced``/``peers_refused``: a ``tcpin`` listener's peers (see
+    :mod:`gcs.transport.peer_gate`); every refusal is counted, reported or not.
     """
 
     bytes_in: int = 0
@@ -79,6 +86,9 @@ class LinkStats:
     chunks_overflowed: int = 0
     reconnects: int = 0
     open_failures: int = 0
+    peers_connected: int = 0
+    peers_replaced: int = 0
+    peers_refused: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +128,12 @@ class Link:
         backoff: Backoff,
         memory: MemoryNetwork | None,
         rng: random.Random,
+        on_peer: Callable[[PeerEvent], None] | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._clock = clock
         self._on_event = on_event
+        self._on_peer = on_peer
         self._backoff = backoff
         self._memory = memory
         self._rng = rng
@@ -156,7 +168,11 @@ class Link:
 
     @property
     def stats(self) -> LinkStats:
-        return LinkStats(**self._counts)
+        counts = dict(self._counts)
+        if isinstance(self._stream, TcpServerStream):  # the open listener's peers, not yet retired
+            for name, value in dataclasses.asdict(self._stream.peer_counts).items():
+                counts[name] += value
+        return LinkStats(**counts)
 
     async def wait_up(self) -> None:
         """Return once the link is up (at once if it is up now)."""
@@ -180,9 +196,10 @@ class Link:
     def trust_last_sender(self) -> None:
         """Reply only to the sender of the chunk ``read()`` returned last, until another is trusted.
 
-        For a ``udpin`` listener, which otherwise replies to whoever sent the latest datagram; a
-        no-op for every other kind. The caller vouches for the sender (its bytes carried a valid
-        signature): the link itself knows nothing of what the bytes mean.
+        For a ``udpin`` listener, which otherwise replies to whoever sent the latest datagram; for a
+        ``tcpin`` listener it keeps that peer's slot (a stranger cannot replace it while it is
+        vouched for); a no-op for every other kind. The caller vouches for the sender (its bytes
+        carried a valid signature): the link itself knows nothing of what the bytes mean.
         """
         origin = self._last_origin
         if origin is not None and origin[0] is self._stream:
@@ -222,6 +239,9 @@ class Link:
                     finally:
                         self._stream = None
                         self._up.clear()
+                        if isinstance(stream, TcpServerStream):
+                            for name, value in dataclasses.asdict(stream.peer_counts).items():
+                                self._counts[name] += value
             except LinkDownError as exc:
                 reason = str(exc)
             except OSError as exc:  # a stream that forgot to translate: still an event, not a crash
@@ -245,7 +265,7 @@ class Link:
                 self._inbox.popleft()  # the newest data matters most to a ground station
                 self._counts["chunks_overflowed"] += 1
             origin = None
-            if isinstance(stream, UdpStream) and stream.last_sender is not None:
+            if isinstance(stream, UdpStream | TcpServerStream) and stream.last_sender is not None:
                 origin = (stream, stream.last_sender)
             self._inbox.append((chunk, origin))
             self._readable.set()
@@ -257,6 +277,8 @@ class Link:
         if self._ever_up:
             self._counts["reconnects"] += 1
         self._ever_up = True
+        if isinstance(stream, TcpServerStream):
+            stream.on_peer = self._on_peer
         self._stream = stream
         self._up.set()
         self._emit(LinkState.UP, f"{stream.name} open")
@@ -293,6 +315,7 @@ async def open_link(
     backoff: Backoff | None = None,
     memory: MemoryNetwork | None = None,
     rng: random.Random | None = None,
+    on_peer: Callable[[PeerEvent], None] | None = None,
 ) -> AsyncIterator[Link]:
     """Open a reconnecting link to ``endpoint`` for the length of the block.
 
@@ -308,6 +331,8 @@ async def open_link(
         backoff: reconnection policy (default: 0.1 s base, factor 1.5, 5 s cap).
         memory: the network for ``mem:`` endpoints.
         rng: random source for the backoff jitter (pass a seeded one for repeatable tests).
+        on_peer: for a ``tcpin`` listener, called (synchronously, in the event loop) with every
+            peer that connects, leaves, replaces the holder or is refused; it must not raise.
 
     Raises:
         EndpointError: a bad connection string, or ``mem:`` without ``memory``. Never
@@ -323,6 +348,7 @@ async def open_link(
         backoff=backoff or Backoff(),
         memory=memory,
         rng=rng or random.Random(),
+        on_peer=on_peer,
     )
     try:
         async with background((f"link {resolved}", link._run())):

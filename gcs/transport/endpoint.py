@@ -8,7 +8,7 @@ Accepted forms (the scheme is case-insensitive)::
     udpin::PORT          listen on every interface (canonical host 0.0.0.0)
     udpout:HOST:PORT     send datagrams to HOST:PORT
     tcp:HOST:PORT        connect to a TCP server
-    tcpin:HOST:PORT      listen for TCP peers, one at a time (a newer peer replaces the current one)
+    tcpin:HOST:PORT      listen for TCP peers, one at a time (a newer peer waits: gcs.transport.peer_gate)
     serial:DEV:BAUD      a serial device, e.g. serial:/dev/ttyUSB0:921600
     serial:DEV,BAUD      the same, MAVProxy's spelling
     DEV[,BAUD]           a bare device path, e.g. /dev/ttyUSB0,921600 or /dev/ttyUSB0 (57600 baud)

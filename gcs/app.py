@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from gcs.bridge.catalog import standard_routes
 from gcs.bridge.mqtt import MqttBridge
 from gcs.bridge.settings import bridge_settings
+from gcs.bridge.values import BridgeStats, connection_change
 from gcs.cargo.bay_limits import load_bay_limits
 from gcs.cargo.check import CargoCheck, check_manifest_file
 from gcs.cargo.station import CargoWatch, cargo_criteria, unloaded_item
@@ -203,6 +204,11 @@ def status_lines(hub: Hub) -> list[str]:
                      f"{'yes' if launch.status.go_for_launch.go else 'no'} alerts {unacked}{hold}")
         if not launch.status.criteria_gate.go:
             lines.append(f"commit criteria no-go: {launch.status.criteria_gate.reason}")
+    bridge = hub.latest(BridgeStats)
+    if bridge is not None:
+        down = "" if bridge.connected else f"DOWN ({bridge.last_error or 'not connected yet'})"
+        lines.append(f"mqtt {bridge.broker}: {down or 'UP'} events sent {bridge.published_events} "
+                     f"queued {bridge.queued_events} dropped {bridge.dropped_events}")
     beats = hub.latest_all(VehicleHeartbeat)
     for sysid, health in sorted(hub.latest_all(VehicleLinkHealth).items(), key=lambda kv: str(kv[0])):
         beat = beats.get(sysid)
@@ -264,8 +270,12 @@ async def run_station(
                 # Started before the links so their first events reach the broker too; the bridge's
                 # failures stay inside its task (a broker down never touches links or recorder).
                 bridge = MqttBridge(hub, standard_routes(), mqtt_settings, clock=clock)
+                # Started (and so subscribed) before the bridge, so that its first report is journalled.
+                broker_journal = _BrokerJournal(hub, recorder)
+                broker_task = group.create_task(broker_journal.run(), name="mqtt broker journal")
                 bridge_task = group.create_task(bridge.run(), name="mqtt bridge")
                 stack.callback(bridge_task.cancel)
+                stack.callback(broker_task.cancel)
             console: ConsoleServer | None = None
             if config.console.enabled:
                 # Before the links too, so the page's journal starts with the session.
@@ -302,6 +312,10 @@ async def run_station(
                 fleet = _fleet_watch(config, fleet_limits, runner, recorder, hub=hub, clock=clock)
                 fleet_task = group.create_task(fleet.run(), name="fleet")
                 stack.push_async_callback(_cancel_and_wait, fleet_task)
+            # Sessions a killed station left in the folder: repaired, marked and reported while the
+            # station runs (after the console subscribed to the journal, so that it shows them; not
+            # cancelled at a stop, so that the report reaches this session's journal).
+            group.create_task(_recover_interrupted(recorder, out), name="recorder recovery")
             if on_parts is not None:
                 on_parts(StationParts(fc, runner, config.vehicle.system_id, recorder.session_dir))
             print(f"gcs: running; session {recorder.session_dir}", file=out, flush=True)
@@ -319,6 +333,34 @@ async def run_station(
             recorder.journal(JournalKind.SESSION_END, "gcs", {"reason": "stopped"})
             recorder_task.cancel()
         return recorder.session_dir
+
+
+class _BrokerJournal:
+    """The broker going away and coming back, into the journal (``link_event``, source ``mqtt``),
+    from the ``BridgeStats`` the bridge publishes on the hub at each change."""
+
+    def __init__(self, hub: Hub, recorder: SessionRecorder) -> None:
+        self._hub = hub
+        self._recorder = recorder
+
+    async def run(self) -> None:
+        before: BridgeStats | None = None
+        async with self._hub.subscribe(BridgeStats, maxsize=64) as stats:
+            async for now in stats:
+                change = connection_change(before, now)
+                if change is not None:
+                    self._recorder.journal(JournalKind.LINK_EVENT, "mqtt", change)
+                before = now
+
+
+async def _recover_interrupted(recorder: SessionRecorder, out: TextIO) -> None:
+    try:
+        found = await recorder.recover_interrupted()
+    except Exception as exc:  # looking back must never take the station down
+        print(f"gcs: could not look for sessions left by a killed station: {exc!r}", file=out, flush=True)
+        return
+    for session in found:
+        print(f"gcs: {session.summary()}", file=out, flush=True)
 
 
 async def _cancel_and_wait(task: asyncio.Task[None]) -> None:

@@ -474,6 +474,9 @@ class MqttBridge:
                     self._connected = False
                     self._outbox.connection_lost()
                     self._in_flight = 0
+            # The attempt failed or the connection dropped (a stop does not get here): the hub
+            # hears it now, not at the next stats interval (the station journals it).
+            self._hub.publish(self.stats)
             if up_since is not None and self._clock.monotonic_s() - up_since >= settings.backoff.max_s:
                 attempt = 0  # it was a working connection; one that drops at once keeps backing off
             await self._clock.sleep(settings.backoff.delay_s(attempt, self._rng))

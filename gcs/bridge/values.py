@@ -1,12 +1,15 @@
 """What the bridge publishes about itself on the hub: one ``BridgeStats`` snapshot, key None.
 
 The console shows it; the bridge routes it to ``<prefix>/gcs/bridge`` as retained state, so a viewer
-who has only the broker can tell what it missed. Knows nothing of aiomqtt or of how it is counted.
+who has only the broker can tell what it missed; ``connection_change`` says what the station's
+journal records of the broker going away and coming back. Knows nothing of aiomqtt or of how it is
+counted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,35 @@ class BridgeStats:
     in_flight: int
     hub_queued: int
     unix_time_s: float
+
+
+def connection_change(before: BridgeStats | None, now: BridgeStats) -> dict[str, Any] | None:
+    """What to journal about the broker connection between two snapshots, or None if nothing changed.
+
+    ``broker_up`` when the connection came up (also when it came up again between two snapshots
+    a reader saw: ``connects`` grew), ``broker_down`` when it went down (also after an up that was
+    missed), ``broker_unreachable`` at the first failed attempt of a bridge that never connected.
+    The counts say what an outage cost: events still queued, dropped, sent again.
+    """
+    connected_since = before is not None and now.connects > before.connects
+    if now.connected:
+        if before is not None and before.connected and not connected_since:
+            return None
+        event = "broker_up"
+    elif (before is not None and before.connected) or connected_since:
+        event = "broker_down"
+    elif now.connects == 0 and now.connect_failures > 0 and (before is None or before.connect_failures == 0):
+        event = "broker_unreachable"
+    else:
+        return None
+    return {
+        "event": event,
+        "broker": now.broker,
+        "error": None if now.connected else now.last_error,
+        "connects": now.connects,
+        "connect_failures": now.connect_failures,
+        "queued_events": now.queued_events,
+        "dropped_events": now.dropped_events,
+        "dropped_streams": now.dropped_streams,
+        "requeued_events": now.requeued_events,
+    }

@@ -12,6 +12,7 @@ record ever sits in the middle of a log and the batch can be retried whole later
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,6 +144,28 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def lock_folder(path: Path, *, wait: bool) -> int | None:
+    """Take an exclusive ``flock`` on a folder; the returned descriptor holds it until it is closed.
+
+    The kernel lets the lock go when its process dies, however it dies (kill -9 included): a folder
+    that cannot be locked belongs to a live process. With ``wait`` false, returns None at once if
+    another open of the folder holds the lock (in this process or another).
+
+    Raises:
+        OSError: the folder cannot be opened or locked.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def write_file_atomic(path: Path, data: bytes) -> None:

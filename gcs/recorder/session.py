@@ -11,7 +11,9 @@ reports and export). Knows nothing of asyncio, links, the console or the broker.
 
 The manifest is rewritten atomically at start (``state: recording``) and at a clean close
 (``state: closed``, end time, counts), so a session whose manifest still says ``recording`` was
-not closed cleanly: its files are read, and repaired, all the same.
+not closed cleanly: its files are read, and repaired, all the same. The next station to record in
+the same sessions folder repairs such a session and marks it ``interrupted``
+(``gcs.recorder.recovery``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ _SUFFIX_RE = re.compile(r"[0-9a-z]{1,16}")
 class SessionState(enum.Enum):
     RECORDING = "recording"
     CLOSED = "closed"
+    INTERRUPTED = "interrupted"
+    """The recorder died (kill -9, a crash, power): a later station found the folder, repaired its
+    files and says so here (``gcs.recorder.recovery``); ``ended`` is its newest record."""
 
 
 def check_platform_name(name: str) -> str:

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from gcs.errors import LogReadError
 from gcs.recorder.journal import JournalReader, JournalRecord
 from gcs.recorder.nmea_log import NmeaLogReader
-from gcs.recorder.session import RecordedSession
+from gcs.recorder.session import RecordedSession, SessionState
 from gcs.recorder.tlog import MAGIC_V1, MAGIC_V2, TlogReader
 
 _SYSID_OFFSET = {MAGIC_V2: 5, MAGIC_V1: 3}
@@ -234,6 +234,9 @@ def open_for_reading(folder: Path) -> tuple[RecordedSession, tuple[str, ...]]:
         return RecordedSession(folder, None), (f"manifest unreadable, files read as found: {exc}",)
     if session.manifest is None:
         return session, ("no session.json (never started cleanly?): files read as found",)
+    if session.manifest.state is SessionState.INTERRUPTED:
+        return session, ("session.json says interrupted: the recorder was killed; a later station "
+                         "repaired the files",)
     if not session.closed_cleanly:
         return session, ("session.json says still recording: the recorder did not close it",)
     return session, ()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +43,18 @@ from gcs.clock import Clock
 from gcs.errors import RecorderDataLostError, RecorderError, RecorderWriteError
 from gcs.hub import Hub
 from gcs.recorder import nmea_log, tlog
-from gcs.recorder.files import FileOpener, LineLog, fsync_dir, open_append, write_error, write_file_atomic
+from gcs.recorder.files import (
+    FileOpener,
+    LineLog,
+    fsync_dir,
+    lock_folder,
+    open_append,
+    write_error,
+    write_file_atomic,
+)
 from gcs.recorder.journal import JournalKind, JournalRecord
 from gcs.recorder.journal import encode_line as encode_journal_line
+from gcs.recorder.recovery import InterruptedSession, recover_interrupted
 from gcs.recorder.session import (
     JOURNAL_NAME,
     MANIFEST_NAME,
@@ -236,6 +246,7 @@ class _Disk:
         self._settings = settings
         self._opener = opener
         self._sinks: dict[str, _Sink] = {}
+        self._lock_fd: int | None = None
         self.session_dir = Path()
 
     def create(self, start_unix_us: int, suffixes: Iterable[str] | None, manifest: Manifest) -> Path:
@@ -246,6 +257,13 @@ class _Disk:
         """
         self.session_dir = create_session_dir(self._settings.out_dir, start_unix_us, suffixes)
         try:
+            # Held while this session records: a later station that finds the folder unlocked and
+            # its manifest still saying ``recording`` knows the recorder died (gcs.recorder.recovery).
+            # Waits, never fails, if that station is looking at this new folder at this instant.
+            try:
+                self._lock_fd = lock_folder(self.session_dir, wait=True)
+            except OSError as exc:
+                raise write_error(self.session_dir, "lock the session folder", exc) from exc
             for name in (self._settings.tlog_name, JOURNAL_NAME, *map(nmea_file_name, manifest.platforms)):
                 self._sink(name)
             self.write_manifest(dataclasses.replace(manifest, session_id=self.session_dir.name))
@@ -302,8 +320,13 @@ class _Disk:
 
     def close(self) -> None:
         sinks, self._sinks = self._sinks, {}
-        for sink in sinks.values():
-            sink.close()
+        try:
+            for sink in sinks.values():
+                sink.close()
+        finally:
+            lock_fd, self._lock_fd = self._lock_fd, None
+            if lock_fd is not None:
+                os.close(lock_fd)
 
 
 FaultHandler = Callable[[RecorderError], None]
@@ -443,6 +466,22 @@ class SessionRecorder:
                 await self._wake.wait()
                 self._wake.clear()
                 await self.flush()
+
+    async def recover_interrupted(self) -> list[InterruptedSession]:
+        """Repair and mark the sessions killed recorders left in the sessions folder; journal each.
+
+        Each goes into this session's journal as a ``recorder_fault`` entry (``"event":
+        "session_interrupted"``: the session, its newest record on disk, the torn bytes cut), so the
+        loss is reported where an inquiry looks, never silent. Runs in a thread of its own, not the
+        writer's: reading a long session back must not hold this session's flushes.
+        """
+        self._check_open()
+        found = await asyncio.to_thread(
+            recover_interrupted, self._settings.out_dir, recovered_by=self.session_dir.name,
+            now_unix_us=unix_us_from_s(self._clock.unix_time_s()))
+        for session in found:
+            self.journal(JournalKind.RECORDER_FAULT, "recorder", session.payload())
+        return found
 
     async def _timer(self) -> None:
         while True:

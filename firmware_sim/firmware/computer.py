@@ -677,11 +677,7 @@ class FlightComputer:
         offset = base - deck.center_ecef_m
         miss = geo.norm(offset - float(offset @ normal) * normal)
         self._touchdown = TouchdownTelemetry(now_s, name, vertical, horizontal, tilt, miss)
-        self._event(
-            Severity.NOTICE,
-            f"touchdown on {name}: {vertical:.2f} m/s down, {horizontal:.2f} m/s across, "
-            f"{tilt:.1f} deg, {miss:.1f} m off centre",
-        )
+        self._event(Severity.NOTICE, self._touchdown.text)
 
     def _update_iip(self, nav: NavState, now_s: float) -> None:
         if self._phase not in AIRBORNE_PHASES and self._phase not in (P.ABORT, P.FLIGHT_TERMINATION):

@@ -124,6 +124,31 @@ class TouchdownTelemetry:
     tilt_deg: float
     miss_distance_m: float
 
+    @property
+    def text(self) -> str:
+        """The report's wording, as the flight computer says it (STATUSTEXT) and the HIL physics its truth."""
+        return touchdown_text(
+            self.platform_name,
+            self.vertical_speed_mps,
+            self.horizontal_speed_mps,
+            self.tilt_deg,
+            self.miss_distance_m,
+        )
+
+
+def touchdown_text(
+    platform_name: str,
+    vertical_speed_mps: float,
+    horizontal_speed_mps: float,
+    tilt_deg: float,
+    miss_distance_m: float,
+) -> str:
+    """``touchdown on NAME: V m/s down, H m/s across, T deg, M m off centre``: the ground reads this."""
+    return (
+        f"touchdown on {platform_name}: {vertical_speed_mps:.2f} m/s down, "
+        f"{horizontal_speed_mps:.2f} m/s across, {tilt_deg:.1f} deg, {miss_distance_m:.1f} m off centre"
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class FailsafeFlags:

@@ -17,6 +17,9 @@ Per control tick the physics sends, in this order (the flight computer ticks on 
   ``pressure_alt``. It ends the frame.
 
 All carry the frame's simulated time (``time_usec``, or ``time_boot_ms`` where that is the field).
+The assembler completes a frame only when every vehicle message in it carries the HIL_SENSOR's time:
+a frame with a part lost on the cable is dropped, not ticked with the previous frame's part, and the
+physics' resend of it ticks whole (the decks carry their own sample time and may be older).
 The flight computer answers each frame with HIL_ACTUATOR_CONTROLS of the same ``time_usec``;
 ``controls`` holds engines_lit (0), throttle 0-1 (1), attitude_ecef_from_body w, x, y, z (2-5),
 gimbal_deg (6, 7), cutoff_in_s, +inf for none (8), and release_clamps, vent_lox, vent_ch4,
@@ -235,7 +238,11 @@ class SensorFrameAssembler:
         self._pressures = [0.0] * engine_count
         self._tanks: Any = None
         self._discretes = 0
+        self._discretes_ms: int | None = None
+        self._engine_ms: list[int | None] = [None] * engine_count  # None: never heard (reads 0 Pa)
         self._decks: dict[int, _DeckParts] = {}
+        self.incomplete_frames = 0
+        """Frames dropped because one of their vehicle messages was lost (or never came)."""
 
     def feed(self, msg: Any) -> SensorFrame | None:
         """Take one message; returns the frame when it is complete (on HIL_SENSOR), else None."""
@@ -256,17 +263,20 @@ class SensorFrameAssembler:
             self._gps = msg
         elif kind == "ENGINE_STATUS" and 0 <= msg.engine_id < self._engines:
             self._pressures[msg.engine_id] = float(msg.chamber_pressure_pa)
+            self._engine_ms[msg.engine_id] = int(msg.time_boot_ms)
         elif kind == "TANK_STATUS":
             self._tanks = msg
         elif kind == "NAMED_VALUE_INT" and _name(msg.name) == DISCRETES.decode():
             self._discretes = int(msg.value)
+            self._discretes_ms = int(msg.time_boot_ms)
         elif kind == "HIL_SENSOR":
             return self._frame(msg)
         return None
 
     def _frame(self, sensor: Any) -> SensorFrame | None:
-        if self._attitude is None or self._gps is None or self._tanks is None:
-            return None  # the first frame's other parts were lost: wait for a whole one
+        if self._attitude is None or self._gps is None or self._tanks is None or self._lost_part(sensor):
+            self.incomplete_frames += 1
+            return None  # a part of this frame was lost: wait for the physics to send it again
         time_s = sensor.time_usec / 1e6
         a = self._attitude
         q_ecef = att.quat_normalize(
@@ -301,6 +311,17 @@ class SensorFrameAssembler:
             clamps_closed=bool(self._discretes & CLAMPS_BIT),
             touchdown_contact=bool(self._discretes & CONTACT_BIT),
         )
+
+    def _lost_part(self, sensor: Any) -> bool:
+        """Whether a vehicle message of the frame ``sensor`` ends is missing: the last one heard is older."""
+        time_us = int(sensor.time_usec)
+        if int(self._attitude.time_usec) != time_us or int(self._gps.time_usec) != time_us:
+            return True
+        # Millisecond fields: the sender rounds the time itself, so allow the rounding (ticks are >= 10 ms).
+        frame_ms = round(time_us / 1000) & 0xFFFFFFFF
+        engines = [t for t in self._engine_ms if t is not None]
+        stamps = [int(self._tanks.time_boot_ms), self._discretes_ms, *engines]
+        return any(t is None or abs(t - frame_ms) > 1 for t in stamps)
 
     def _deck(self, sysid: int, parts: _DeckParts) -> DeckSample | None:
         p, m = parts.position, parts.motion

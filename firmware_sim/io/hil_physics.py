@@ -10,6 +10,10 @@ in ``_Handoff``. A frame not answered within ``answer_timeout_s`` is sent again 
 computer answers a repeat without ticking twice), so a lost frame on the cable costs time, never a
 divergence. Simulated time is paced at ``speed`` × wall time from the first frame.
 
+The physics' own landing (the truth, not what the flight computer measured) is told once on
+``report`` as ``landing_line`` words it: the runner's ``TouchdownReport`` in the wording of the
+flight computer's touchdown STATUSTEXT (so the ground's parser reads both), or a splashdown.
+
 Knows nothing of the flight software's internals: the stand-in never runs them.
 """
 
@@ -29,12 +33,29 @@ from firmware_sim.firmware.config import FlightSoftwareConfig
 from firmware_sim.firmware.frames import ActuatorFrame, SensorFrame
 from firmware_sim.firmware.param_defs import PARAMETERS
 from firmware_sim.firmware.params import ParamStore
+from firmware_sim.firmware.telemetry import touchdown_text
 from firmware_sim.io.hil_messages import actuators_from, sensor_messages
 from firmware_sim.io.mavlink_port import MavlinkPort
 from firmware_sim.io.signing import new_codec, pack
+from firmware_sim.physics.platform import TouchdownReport
 from firmware_sim.runner import SitlRunner
 
 _CHUNK_SIM_S = 1.0
+
+
+def landing_line(
+    touchdown: TouchdownReport | None, platform_name: str | None, splashdown_time_s: float | None
+) -> str | None:
+    """How the vehicle came down by the physics (the runner's record), once it has; None while it flies."""
+    if touchdown is not None:
+        words = touchdown_text(
+            platform_name or "?", touchdown.vertical_speed_mps, touchdown.horizontal_speed_mps,
+            touchdown.tilt_deg, touchdown.miss_distance_m,
+        )  # fmt: skip
+        return f"firmware-sim: truth: {words} ({touchdown.outcome.value}, at {touchdown.time_s:.2f} s)"
+    if splashdown_time_s is not None:
+        return f"firmware-sim: truth: splashdown at {splashdown_time_s:.2f} s"
+    return None
 
 
 class _Stopped(Exception):
@@ -88,6 +109,7 @@ class HilPhysics:
         *,
         speed: float,
         answer_timeout_s: float = 0.5,
+        report: Callable[[str], None] | None = None,
     ) -> None:
         self.port = port
         self._make_runner = make_runner
@@ -98,6 +120,8 @@ class HilPhysics:
         self._codecs: dict[int, Any] = {sysid: new_codec(sysid, 1) for sysid in self._platform_ids.values()}
         self._answers: dict[int, Any] = {}
         self._answered = asyncio.Event()
+        self._report = report
+        self._landing_told = False
         self.stats = HilStats()
         self.runner: SitlRunner | None = None
 
@@ -128,6 +152,7 @@ class HilPhysics:
         start_sim = 0.0
         while True:
             sensors, now_s = await handoff.frames.get()
+            self._tell_landing()  # the runner's thread waits for this frame's answer: its state holds still
             if start_wall is None:
                 start_wall, start_sim = time.monotonic(), now_s
             ahead_s = start_wall + (now_s - start_sim) / self._speed - time.monotonic()
@@ -135,6 +160,15 @@ class HilPhysics:
                 await asyncio.sleep(ahead_s)
             handoff.answers.put(await self._exchange(sensors, now_s))
             self.stats.frames += 1
+
+    def _tell_landing(self) -> None:
+        if self._landing_told or self._report is None or self.runner is None:
+            return
+        runner = self.runner
+        line = landing_line(runner.touchdown, runner.touchdown_platform, runner.splashdown_time_s)
+        if line is not None:
+            self._landing_told = True
+            self._report(line)
 
     async def _exchange(self, sensors: SensorFrame, now_s: float) -> ActuatorFrame:
         time_us = round(now_s * 1e6)

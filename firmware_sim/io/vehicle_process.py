@@ -294,7 +294,7 @@ async def serve_physics(
         port = MavlinkPort(stream, new_codec(options.endpoint.system_id, options.endpoint.component_id))
         physics = HilPhysics(
             port, _make_runner(options, vehicle_config, built, report=report), built.fs_config, platform_ids,
-            speed=options.speed,
+            speed=options.speed, report=report,
         )  # fmt: skip
         announce(
             f"firmware-sim: physics of {vehicle_config.name} serving HIL on {options.hil}"

@@ -165,3 +165,45 @@ def test_a_launch_through_the_hil_messages_flies_as_the_direct_one() -> None:
     assert direct.fc.phase is split.fc.phase is FlightPhase.ASCENT
     truth = [np.asarray(r.state.position_ecef_m[0]) for r in (direct, split)]
     assert float(np.linalg.norm(truth[0] - truth[1])) < 0.01, truth  # metres, after a minute of ascent
+
+
+class FrameRecorder(FlightComputer):
+    """The direct flight computer, keeping the sensor frames it was given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list[SensorFrame] = []
+
+    def tick(self, sensors: SensorFrame, now_s: float, dt_s: float) -> ActuatorFrame:
+        self.seen.append(sensors)
+        return super().tick(sensors, now_s, dt_s)
+
+
+@pytest.mark.parametrize(
+    "lost", ["HIL_STATE_QUATERNION", "GPS_INPUT", "ENGINE_STATUS", "TANK_STATUS", "NAMED_VALUE_INT"]
+)
+def test_a_frame_with_a_lost_part_is_dropped_and_its_resend_ticks_whole(lost: str) -> None:
+    recorder = _computer(FrameRecorder)
+    assert isinstance(recorder, FrameRecorder)
+    _runner(recorder).step(0.5)
+    first, second = recorder.seen[-2:]
+    wire = Wire()
+    assembler = SensorFrameAssembler(recorder.config.vehicle.engine_count, NAMES)
+
+    def feed(frame: SensorFrame, drop: str = "") -> SensorFrame | None:
+        done: SensorFrame | None = None
+        for msg in wire.carry(sensor_messages(frame, PLATFORM_IDS)):
+            if msg.get_type() != drop:  # lost on the cable
+                done = assembler.feed(msg) or done
+        return done
+
+    assert feed(first) is not None
+    # Not ticked with the first frame's part in place of the lost one: the physics sends it again.
+    assert feed(second, drop=lost) is None
+    assert assembler.incomplete_frames == 1
+    whole = feed(second)
+    assert whole is not None
+    assert whole.time_s == pytest.approx(second.time_s, abs=1e-6)
+    assert whole.gnss.altitude_m == pytest.approx(second.gnss.altitude_m, abs=0.01)
+    assert whole.lox_mass_kg == pytest.approx(second.lox_mass_kg, rel=1e-6)
+    assert assembler.incomplete_frames == 1

@@ -307,7 +307,7 @@ async def tell_station_time(clock: FollowerClock, children: list[Child]) -> None
         await asyncio.sleep(STATION_TIME_EVERY_WALL_S)
 
 
-class _Flight:
+class MissionFlight:
     """The run's own loop: plan upload, the launch team, observations, and the end of the run."""
 
     def __init__(self, scenario: Scenario, hub: Hub, clock: FollowerClock, stop: asyncio.Event,
@@ -548,7 +548,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
             if from_liftoff:
                 liftoff_proxies.append(proxy)
             vehicle_sends_to = proxy.listen_endpoint.port
-        flight = _Flight(scenario, hub, clock, stop, out, hold,
+        flight = MissionFlight(scenario, hub, clock, stop, out, hold,
                          f"http://{config.console.bind_host}:{config.console.port}/")
         flight.liftoff_proxies = liftoff_proxies
         params_file = log_dir / "vehicle.parm"
@@ -622,7 +622,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
     return result
 
 
-async def _station_until_killed(flight: _Flight, station: Coroutine[Any, Any, Path]) -> Path | None:
+async def _station_until_killed(flight: MissionFlight, station: Coroutine[Any, Any, Path]) -> Path | None:
     """Run ``station`` to its end (its session folder) or until the flight kills it (None).
 
     Killed means cancelled at once, mid-flight: the station says no goodbye to the vehicle, and its

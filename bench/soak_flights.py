@@ -23,8 +23,7 @@ too, so only the first vehicle is sent the manifest's mass and only the first de
 Per flight it records resident memory, open fds and asyncio tasks when the flight is judged, the
 deepest hub queue (against its bound) and the event-loop lag (how late a 50 ms timer fires, probed
 20 times a second) over the flight, and the console stream latency. It prints one row per flight,
-then the first and last quarter's medians and their ratios. Figures only: nothing here asserts (the
-bounded test ``tests/integration/hardening/test_soak_flights.py`` checks what is not timing).
+then the first and last quarter's medians and their ratios. Figures only: nothing here asserts.
 
     python -m bench soak_flights [--sim-hours 4] [--flights N] [--speed 40] [--churn-s 2] [--scenario hop]
 """

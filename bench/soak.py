@@ -100,8 +100,8 @@ def open_fds() -> int:
 
 
 def deepest_queue(hub: Hub) -> tuple[int, int]:
-    """(pending, maxsize) of the fullest subscription. Reads the hub's private table: instrumentation."""
-    subs = [sub for group in hub._subs.values() for sub in group]
+    """(pending, maxsize) of the fullest subscription."""
+    subs = hub.subscriptions()
     if not subs:
         return 0, 0
     fullest = max(subs, key=lambda sub: sub.pending())

@@ -310,8 +310,8 @@ def _address(hex_address: str) -> str:
 
 
 def hub_dropped(hub: Hub) -> int:
-    """Values dropped by the hub's live subscriptions. Reads the hub's private table: instrumentation."""
-    return sum(sub.dropped for group in hub._subs.values() for sub in group)
+    """Values dropped by the hub's live subscriptions."""
+    return sum(sub.dropped for sub in hub.subscriptions())
 
 
 def _median(values: list[float]) -> float:

@@ -166,3 +166,7 @@ class Hub:
 
     def subscriber_count(self, kind: type) -> int:
         return len(self._subs.get(kind, ()))
+
+    def subscriptions(self) -> list[Subscription[Any]]:
+        """Every live subscription, of every kind (for instrumentation: queue depths, drops)."""
+        return [sub for group in self._subs.values() for sub in group]

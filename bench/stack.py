@@ -3,10 +3,12 @@
 Runs a scenario (default ``cargo``, the intercontinental hop) exactly as ``gcs sitl --headless``
 does: the vehicle and both platforms as ``firmware-sim`` processes on real links, the ground station
 with its recorder, launch control and (with ``--console``) the console, the scripted launch team.
-Prints simulated seconds per wall second for the whole run, the CPU each part used, and checks the
-recording: every frame the vehicle sent carries an 8-bit sequence number per (system, component),
-so a gap in the tlog's sequence is a frame lost on the link or by the recorder; the recorder's own
-count of dropped records says which. The peer is real time: the ratio is simulated s per wall s.
+Prints simulated seconds per wall second for the whole run, the CPU each part used (each simulator
+process read from ``/proc`` while it runs; per simulated second, and how much of it in the kernel),
+and checks the recording: every frame the vehicle sent carries an 8-bit sequence number per
+(system, component), so a gap in the tlog's sequence is a frame lost on the link or by the
+recorder; the recorder's own count of dropped records says which. The peer is real time: the
+ratio is simulated s per wall s.
 
     python -m bench stack [--scenario cargo] [--speed 50] [--console]
 """
@@ -69,6 +71,54 @@ def sequence_gaps(frames: list[bytes], sysid: int) -> tuple[int, int]:
     return seen, missing
 
 
+def _process_cpu_s(pid: int) -> tuple[float, float] | None:
+    """(user, system) CPU seconds of a process so far, from ``/proc`` (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _process_name(pid: int) -> str:
+    """``vehicle`` or ``platform NAME`` (its config's stem) from a simulator's command line."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return f"pid {pid}"
+    role = next((a for a in argv if a in ("vehicle", "platform")), Path(argv[0]).name)
+    if "--config" in argv[:-1]:
+        role += f" {Path(argv[argv.index('--config') + 1]).stem}"
+    return role
+
+
+def _children_cpu_by_name() -> dict[str, tuple[float, float]]:
+    """(user, system) CPU seconds of each of our child processes so far, by name."""
+    out = {}
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            pids = [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for pid in pids:
+            used = _process_cpu_s(pid)
+            if used is not None:
+                out[_process_name(pid)] = used
+    return out
+
+
+async def _sample_children(cpu_s: dict[str, tuple[float, float]], every_s: float = 0.25) -> None:
+    """Keep the latest (user, system) CPU seconds of each child process, by name, until cancelled.
+
+    RUSAGE_CHILDREN only sums them once they are reaped; sampled, the last quarter second of each
+    (its shutdown) is missing, which the sum below shows against the total.
+    """
+    while True:
+        cpu_s.update(_children_cpu_by_name())  # a few small /proc reads: no need for a thread
+        await asyncio.sleep(every_s)
+
+
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -79,6 +129,10 @@ def _own_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _own_system_s() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 async def _run(args: argparse.Namespace, out_dir: Path) -> int:
     scenario = load_scenario(find_scenario(args.scenario))
     if args.time_limit_s is not None:
@@ -86,9 +140,16 @@ async def _run(args: argparse.Namespace, out_dir: Path) -> int:
     options = RunOptions(speed=args.speed, out_dir=out_dir, console=args.console,
                          console_port=0, status_every_s=1e9, linger=False)
     quiet = _Quiet()
-    own0, children0 = _own_cpu_s(), _children_cpu_s()
-    result = await run_scenario(scenario, options, out=quiet)  # type: ignore[arg-type]
+    load_before = os.getloadavg()[0]
+    own0, children0, own_system0 = _own_cpu_s(), _children_cpu_s(), _own_system_s()
+    per_child_s: dict[str, tuple[float, float]] = {}
+    sampler = asyncio.create_task(_sample_children(per_child_s), name="bench stack cpu sampler")
+    try:
+        result = await run_scenario(scenario, options, out=quiet)  # type: ignore[arg-type]
+    finally:
+        sampler.cancel()
     own_s, children_s = _own_cpu_s() - own0, _children_cpu_s() - children0
+    own_system_s = _own_system_s() - own_system0
     session = RecordedSession.open(result.session_dir)
     frames = [record.frame for record in session.tlog_records()]
     seen, missing = sequence_gaps(frames, VEHICLE_SYSID)
@@ -97,7 +158,7 @@ async def _run(args: argparse.Namespace, out_dir: Path) -> int:
     types = Counter(f[0] for f in frames)
     factor = result.simulated_s / max(result.wall_s, 1e-9)
     print(f"scenario {scenario.name} at --speed {args.speed:g}, console {'on' if args.console else 'off'}, "
-          f"load average before {os.getloadavg()[0]:.2f}")
+          f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
     print(f"  verdict: {'PASSED' if result.verdict.passed else 'FAILED'}")
     for line in result.verdict.lines():
         print(f"    {line}")
@@ -105,6 +166,12 @@ async def _run(args: argparse.Namespace, out_dir: Path) -> int:
           f"{factor:,.1f}x real time (asked {args.speed:g}x)")
     print(f"  CPU: ground station {own_s:,.1f} s ({own_s / result.wall_s:.0%} of a core), simulator "
           f"processes {children_s:,.1f} s ({children_s / result.wall_s:.0%})")
+    simulated_s = max(result.simulated_s, 1e-9)
+    parts = [("ground station", (own_s - own_system_s, own_system_s)), *sorted(per_child_s.items())]
+    print("  CPU per simulated second (start-up included; of it in the kernel): " + ", ".join(
+        f"{name} {(user + system) / simulated_s:.4f} ({system / max(user + system, 1e-9):.0%})"
+        for name, (user, system) in parts)
+        + f"; all {(own_s + children_s) / simulated_s:.4f}")
     print(f"  tlog: {len(frames):,} records ({types.get(0xFD, 0):,} MAVLink 2); {seen:,} from the vehicle, "
           f"{missing:,} missing by sequence number ({missing / max(seen + missing, 1):.3%}); recorder "
           f"dropped {tlog.get('records_dropped', '?')}, write errors {tlog.get('write_errors', '?')}")

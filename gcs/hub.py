@@ -115,9 +115,12 @@ class Hub:
         kind = type(value)
         self._latest[(kind, key)] = value
         self.published += 1
+        keyed: Keyed[object] | None = None  # one wrapper for every ANY_KEY subscriber: it is frozen
         for sub in self._subs.get(kind, ()):
             if sub.key is ANY_KEY:
-                sub._offer(Keyed(key, value))
+                if keyed is None:
+                    keyed = Keyed(key, value)
+                sub._offer(keyed)
             elif sub.key == key:
                 sub._offer(value)
 

@@ -1,6 +1,6 @@
 """What a sea platform's sensors measure at one simulated instant, taken from the platform model. Pure.
 
-``platform_snapshot(platform, t, start_utc, wind)`` samples ``Platform.pose`` once and returns both
+``platform_snapshot(platform, t, start_utc, wind)`` samples the platform's motion once and returns both
 views the platform process sends: ``PlatformSensorState`` for the NMEA talker (GNSS, gyro,
 anemometer, MRU) and the same numbers for its MAVLink messages. The GNSS antenna is taken at the
 deck centre and the MRU measures the deck itself (no lever arms). Heave acceleration comes from a
@@ -50,9 +50,9 @@ def wind_over_deck(platform: Platform, time_s: float) -> tuple[float, float]:
 def platform_snapshot(
     platform: Platform, time_s: float, start_utc: dt.datetime, wind: tuple[float, float]
 ) -> PlatformSnapshot:
-    pose = platform.pose(np.array([time_s, time_s + _ACCEL_STEP_S]))
-    motion = pose.motion
-    geo = ecef_to_geodetic(pose.center_ecef_m[0])
+    # The motion and the deck centre only: the pose's axes and rates are not sensed here.
+    motion = platform.motion(np.array([time_s, time_s + _ACCEL_STEP_S]))
+    geo = ecef_to_geodetic(platform.center_ecef_m(motion)[0])
     north, east = float(motion.offset_north_m[0]), float(motion.offset_east_m[0])
     vn, ve = float(motion.drift_north_mps[0]), float(motion.drift_east_mps[0])
     heading = float(motion.heading_deg[0])

@@ -11,7 +11,9 @@ flight-computer tick, or a long coast). Inside it:
 * when every flying vehicle is above ``coast_floor_altitude_m`` with no thrust, steps grow to
   ``coast_step_s`` (translation no longer depends on attitude there);
 * apogee, entry interface, touchdown and splashdown are placed inside the step by regula falsi
-  on a cubic Hermite interpolant of the step; landed and splashed vehicles are frozen there.
+  on a cubic Hermite interpolant of the step; landed and splashed vehicles are frozen there;
+* a tick in which every vehicle waits on its pad (engines off and none asked to light, clamps
+  held) only moves the time on: held vehicles take no step, so it is not integrated at all.
 
 Knows nothing of guidance or of how ticks are chosen.
 """
@@ -149,6 +151,8 @@ class Integrator:
             raise ValueError(
                 f"state has {state.count} and commands {commands.throttle.shape} vehicles; model has {n}"
             )
+        if _waiting_on_pad(state, commands):
+            return StepResult(_waited(state, duration_s), ())
         model = self.model
         engine = model.engine
         burn_limit = engine.burn_integral_limit_s(state.lox_mass_kg, state.ch4_mass_kg)
@@ -588,3 +592,38 @@ class Integrator:
 
 def _point(p: FloatArray) -> tuple[float, float, float]:
     return float(p[0]), float(p[1]), float(p[2])
+
+
+def _waiting_on_pad(state: VehicleState, commands: Commands) -> bool:
+    """Every vehicle held on its pad, engines off and none asked to light, clamps not released: a
+    tick that changes nothing but the time (the count's ten ticks a second for minutes on end)."""
+    return bool(
+        (state.status == _ON_PAD).all()
+        and (state.engine_mode == _ENGINE_OFF).all()
+        and (state.engines_lit == 0).all()
+        and (state.thrust_fraction == 0.0).all()
+        and (commands.engines_lit == 0).all()
+        and not np.asarray(commands.release_clamps).any()
+    )
+
+
+def _waited(state: VehicleState, duration_s: float) -> VehicleState:
+    """``advance``'s state after a tick in ``_waiting_on_pad`` (tests/unit/physics/test_pad_wait.py
+    compares the two): nothing moves (a held vehicle takes no integration step), nothing burns, the
+    attitude stays where it is with its rate stilled, no event."""
+    return dataclasses.replace(
+        state,
+        time_s=state.time_s + duration_s,
+        status=state.status.copy(),
+        position_ecef_m=state.position_ecef_m.copy(),
+        velocity_ecef_mps=state.velocity_ecef_mps.copy(),
+        attitude_ecef_from_body=state.attitude_ecef_from_body.copy(),
+        body_rate_ecef_radps=np.zeros_like(state.body_rate_ecef_radps),
+        lox_mass_kg=state.lox_mass_kg.copy(),
+        ch4_mass_kg=state.ch4_mass_kg.copy(),
+        thrust_fraction=state.thrust_fraction.copy(),
+        engine_mode=state.engine_mode.copy(),
+        engines_lit=state.engines_lit.copy(),
+        ignitions_used=state.ignitions_used.copy(),
+        heat_load_j_per_m2=state.heat_load_j_per_m2.copy(),
+    )

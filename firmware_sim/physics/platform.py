@@ -362,10 +362,16 @@ class Platform:
             yaw_rate_dps=yaw_rate,
         )
 
+    def center_ecef_m(self, m: DeckMotion) -> FloatArray:
+        """The deck centre (ECEF, rows) for a ``motion``: what ``pose`` gives, without the axes and rates
+        (a platform's sensor box needs only this and the motion, at every sentence)."""
+        offset_ned = np.stack([m.offset_north_m, m.offset_east_m, -m.heave_m], axis=-1)
+        center: FloatArray = self.nominal_center_ecef_m + offset_ned @ self._ned
+        return center
+
     def pose(self, time_s: ArrayLike) -> DeckPose:
         m = self.motion(time_s)
         to_ecef = self._ned.T  # columns north, east, down
-        offset_ned = np.stack([m.offset_north_m, m.offset_east_m, -m.heave_m], axis=-1)
         rate_ned = np.stack([m.drift_north_mps, m.drift_east_mps, -m.heave_rate_mps], axis=-1)
         forward, starboard, down = deck_axes_ned(m.heading_deg, m.pitch_deg, m.roll_deg)
         # Small-angle body rates are ample for the sub-degree-per-second motions here.
@@ -376,7 +382,7 @@ class Platform:
         )
         return DeckPose(
             m,
-            self.nominal_center_ecef_m + offset_ned @ to_ecef.T,
+            self.center_ecef_m(m),
             rate_ned @ to_ecef.T,
             forward @ to_ecef.T,
             starboard @ to_ecef.T,

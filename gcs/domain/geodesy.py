@@ -178,10 +178,37 @@ def point_from_unit_vector(v: FloatArray) -> GeoPoint:
     return GeoPoint(math.degrees(latitude_rad), math.degrees(math.atan2(n[1], n[0])))
 
 
+# The great-circle helpers below do their 3-vector algebra in plain floats: range safety runs them
+# for every corridor and destruct-line segment at every vehicle state, and numpy's per-call cost
+# on three elements was most of a ground station's range-safety time (same formulas, same order).
+_Vec = tuple[float, float, float]
+
+
+def _unit(point: GeoPoint) -> _Vec:
+    lat = math.radians(point.latitude_deg)
+    lon = math.radians(point.longitude_deg)
+    return (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+
+
+def _cross(a: _Vec, b: _Vec) -> _Vec:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def _dot(a: _Vec, b: _Vec) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _norm(a: _Vec) -> float:
+    return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+
+
+def _angle_rad(ua: _Vec, ub: _Vec) -> float:
+    return math.atan2(_norm(_cross(ua, ub)), _dot(ua, ub))
+
+
 def central_angle_rad(a: GeoPoint, b: GeoPoint) -> float:
     """Angle between two points seen from the centre (atan2 form: exact for tiny and antipodal)."""
-    ua, ub = unit_vector(a), unit_vector(b)
-    return math.atan2(float(np.linalg.norm(np.cross(ua, ub))), float(np.dot(ua, ub)))
+    return _angle_rad(_unit(a), _unit(b))
 
 
 def distance_m(a: GeoPoint, b: GeoPoint) -> float:
@@ -232,25 +259,23 @@ class SegmentOffset:
 
 def segment_offset(point: GeoPoint, start: GeoPoint, end: GeoPoint) -> SegmentOffset:
     """Offset of ``point`` from the great-circle segment ``start`` → ``end`` (shorter than 180°)."""
-    p, a, b = unit_vector(point), unit_vector(start), unit_vector(end)
-    normal = np.cross(a, b)
-    norm = float(np.linalg.norm(normal))
-    length_rad = math.atan2(norm, float(np.dot(a, b)))
+    p, a, b = _unit(point), _unit(start), _unit(end)
+    normal = _cross(a, b)
+    norm = _norm(normal)
+    length_rad = math.atan2(norm, _dot(a, b))
     if norm < 1e-15:  # a zero-length segment is a single point
-        d = central_angle_rad(point, start) * MEAN_RADIUS_M
+        d = _angle_rad(p, a) * MEAN_RADIUS_M
         return SegmentOffset(0.0, 0.0, 0.0, d)
-    n = normal / norm
+    n = (normal[0] / norm, normal[1] / norm, normal[2] / norm)
     # The normal points to the left of travel (a × b), so right is the negative side.
-    right_rad = -math.asin(max(-1.0, min(1.0, float(np.dot(p, n)))))
-    in_plane = p - float(np.dot(p, n)) * n
-    along_rad = math.atan2(float(np.dot(np.cross(a, in_plane), n)), float(np.dot(a, in_plane)))
+    p_n = _dot(p, n)
+    right_rad = -math.asin(max(-1.0, min(1.0, p_n)))
+    in_plane = (p[0] - p_n * n[0], p[1] - p_n * n[1], p[2] - p_n * n[2])
+    along_rad = math.atan2(_dot(_cross(a, in_plane), n), _dot(a, in_plane))
     if 0.0 <= along_rad <= length_rad:
         nearest_rad = abs(right_rad)
     else:
-        nearest_rad = min(
-            math.atan2(float(np.linalg.norm(np.cross(p, a))), float(np.dot(p, a))),
-            math.atan2(float(np.linalg.norm(np.cross(p, b))), float(np.dot(p, b))),
-        )
+        nearest_rad = min(_angle_rad(p, a), _angle_rad(p, b))
     return SegmentOffset(
         right_of_track_m=right_rad * MEAN_RADIUS_M,
         along_track_m=along_rad * MEAN_RADIUS_M,

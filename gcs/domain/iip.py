@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gcs.domain.geodesy import WGS84, EarthShape, FloatArray, GeoPoint, ecef_to_geodetic, ellipsoid_radius_m
+from gcs.domain.geodesy import WGS84, EarthShape, FloatArray, GeoPoint, ecef_to_geodetic
 from gcs.domain.vehicle import VehicleState
 
 _TWO_PI = 2.0 * math.pi
@@ -68,23 +68,29 @@ def impact_point_ecef(
     ``surface_height_m`` raises the impact surface above the ellipsoid (e.g. a deck height); the
     offset is applied along the radius, which differs from the normal by a negligible amount.
     """
+    # Three-vectors in plain floats: range safety asks at every vehicle state, and numpy's cost per
+    # call on three elements was most of this function's (same formulas; the results agree to
+    # rounding, tests/unit/domain/test_iip_floats.py).
     mu = earth.gm_m3ps2
-    r = np.asarray(position_ecef_m, dtype=np.float64)
-    # Inertial velocity in the frame that coincides with ECEF now: add the Earth's rotation.
-    v = np.asarray(velocity_ecef_mps, dtype=np.float64) + np.cross([0.0, 0.0, earth.rotation_rate_radps], r)
-    r_mag = float(np.linalg.norm(r))
+    rx, ry, rz = (float(c) for c in position_ecef_m)
+    vx, vy, vz = (float(c) for c in velocity_ecef_mps)
+    # Inertial velocity in the frame that coincides with ECEF now: add the Earth's rotation (ω ẑ × r).
+    w = earth.rotation_rate_radps
+    vx, vy = vx - w * ry, vy + w * rx
+    r_mag = math.sqrt(rx * rx + ry * ry + rz * rz)
     if r_mag == 0.0:
         raise ValueError("position is the centre of the Earth")
-    r_hat = r / r_mag
-    radial_speed = float(np.dot(r_hat, v))
-    surface_m = ellipsoid_radius_m(r, earth) + surface_height_m
+    r = np.array([rx, ry, rz])
+    ux, uy, uz = rx / r_mag, ry / r_mag, rz / r_mag
+    radial_speed = ux * vx + uy * vy + uz * vz
+    surface_m = _ellipsoid_radius_m(rx, ry, rz, earth) + surface_height_m
 
     if r_mag <= surface_m and radial_speed <= 0.0:
         return _here(r, earth)
 
-    h_vec = np.cross(r, v)
-    h = float(np.linalg.norm(h_vec))
-    speed = float(np.linalg.norm(v))
+    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+    h = math.sqrt(hx * hx + hy * hy + hz * hz)
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
     if h <= 1e-9 * r_mag * max(speed, 1.0):
         return _radial(r, radial_speed, speed, surface_m, earth)
 
@@ -94,7 +100,9 @@ def impact_point_ecef(
     e = math.hypot(e_cos, e_sin)
     if e < 1e-12:  # circular above the surface (the surface case returned above)
         return ImpactPoint(IipStatus.NO_IMPACT, None, None)
-    t_hat = np.cross(h_vec / h, r_hat)  # in the orbit plane, 90° ahead of r
+    # In the orbit plane, 90° ahead of r: (h / |h|) × r̂.
+    nx, ny, nz = hx / h, hy / h, hz / h
+    tx, ty, tz = ny * uz - nz * uy, nz * ux - nx * uz, nx * uy - ny * ux
     hyperbolic = e >= 1.0
     # True anomaly now: [0, 2π) on an ellipse, signed (-π, π] on a hyperbola (whose ν stays inside ±ν∞).
     nu0 = math.atan2(e_sin, e_cos)
@@ -102,7 +110,7 @@ def impact_point_ecef(
         nu0 %= _TWO_PI
 
     radius_m = surface_m
-    impact_direction = r_hat
+    dx, dy, dz = ux, uy, uz  # the impact direction
     nu_i = nu0
     crossing = 0.0
     for _ in range(_MAX_PASSES):
@@ -116,15 +124,25 @@ def impact_point_ecef(
         if nu_i < nu0:
             return _here(r, earth)  # already below the surface and falling
         d_nu = nu_i - nu0
-        impact_direction = math.cos(d_nu) * r_hat + math.sin(d_nu) * t_hat
-        new_radius_m = ellipsoid_radius_m(impact_direction, earth) + surface_height_m
+        cos_d, sin_d = math.cos(d_nu), math.sin(d_nu)
+        dx, dy, dz = cos_d * ux + sin_d * tx, cos_d * uy + sin_d * ty, cos_d * uz + sin_d * tz
+        new_radius_m = _ellipsoid_radius_m(dx, dy, dz, earth) + surface_height_m
         if abs(new_radius_m - radius_m) < _RADIUS_TOLERANCE_M:
             radius_m = new_radius_m
             break
         radius_m = new_radius_m
 
     tof_s = _time_of_flight_s(nu0, nu_i, crossing, e, p, mu)
-    return _in_earth_frame(impact_direction * radius_m, tof_s, earth)
+    return _in_earth_frame(np.array([dx * radius_m, dy * radius_m, dz * radius_m]), tof_s, earth)
+
+
+def _ellipsoid_radius_m(x: float, y: float, z: float, earth: EarthShape) -> float:
+    """``geodesy.ellipsoid_radius_m`` of the direction (x, y, z), in floats."""
+    norm = math.sqrt(x * x + y * y + z * z)
+    ux, uy, uz = x / norm, y / norm, z / norm
+    a = earth.equatorial_radius_m
+    b = earth.polar_radius_m
+    return 1.0 / math.sqrt((ux**2 + uy**2) / (a * a) + uz**2 / (b * b))
 
 
 def _time_of_flight_s(nu0: float, nu_i: float, crossing: float, e: float, p: float, mu: float) -> float:

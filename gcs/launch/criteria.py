@@ -77,7 +77,11 @@ class CriterionState(enum.Enum):
 
     @property
     def blocks(self) -> bool:
-        return self in (CriterionState.NO_GO, CriterionState.NO_DATA)
+        return self in _BLOCKING
+
+
+_BLOCKING = (CriterionState.NO_GO, CriterionState.NO_DATA)
+"""The states that hold the count (a tuple: membership by identity, asked for every rule at every input)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +161,7 @@ class CommitCriteria:
         return tuple(r.status() for r in self._rules)
 
     def gate(self) -> Gate:
-        blocking = [r.status().describe() for r in self._rules if r.state.blocks]
+        blocking = [r.status().describe() for r in self._rules if r.state in _BLOCKING]
         if blocking:
             more = f" (+{len(blocking) - 3} more)" if len(blocking) > 3 else ""
             return Gate(False, "; ".join(blocking[:3]) + more)
@@ -191,7 +195,8 @@ class CommitCriteria:
         else:
             new = CriterionState.PENDING
         rule.state = new
-        if new.blocks and not rule.announced and (new is CriterionState.NO_GO or rule.value_t_s is not None):
+        blocks = new in _BLOCKING
+        if blocks and not rule.announced and (new is CriterionState.NO_GO or rule.value_t_s is not None):
             # A rule that never had data is no-go on the gate but not news; one that had data and
             # lost it, or breached, is news: the count holds on it.
             rule.announced = True
@@ -207,7 +212,7 @@ class CommitCriteria:
                     state=new,
                 )
             )
-        elif not new.blocks and rule.announced:
+        elif not blocks and rule.announced:
             rule.announced = False
             out.append(
                 CriterionCleared(

@@ -139,7 +139,8 @@ class LandingMonitor:
                     Severity.WARNING,
                     f"primary no-go and no divert: {blocked}",
                 )
-        target = self.readiness(self._target, now_s)
+        # Until a divert the target is the primary, judged just above at the same instant.
+        target = primary if self._target is self.primary else self.readiness(self._target, now_s)
         flying = self._phase is not None and self._phase in PRE_ENTRY_PHASES | {
             FlightPhase.ENTRY,
             FlightPhase.LANDING_BURN,

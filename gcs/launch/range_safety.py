@@ -111,6 +111,9 @@ class RangeSafetyMonitor:
         self._iip: ImpactPoint | None = None
         self._iip_speed_mps: float | None = None
         self._stamps: collections.deque[float] = collections.deque(maxlen=21)
+        self._stamps_taken = 0
+        self._rate_for_stamps = -1  # the ``_stamps_taken`` that ``_rate`` was counted at
+        self._rate: float | None = None
         self._outside = PersistenceTracker(Persistence(samples=config.violation_persistence_samples))
         self._crossed_trackers = {
             d.name: PersistenceTracker(Persistence(samples=config.violation_persistence_samples))
@@ -158,6 +161,7 @@ class RangeSafetyMonitor:
         previous_t = self._state.t_s if self._state is not None else None
         self._state = state
         self._stamps.append(state.t_s)
+        self._stamps_taken += 1
         if state.phase in AIRBORNE_PHASES:
             self._flown = True
         iip = impact_point(state)
@@ -318,6 +322,13 @@ class RangeSafetyMonitor:
 
     def _rate_hz(self) -> float | None:
         """Update rate from the median interval of the last 20: one gap (shown as such) does not skew it."""
+        # Asked at every launch tick and input, it changes only with a new state: counted once per state.
+        if self._rate_for_stamps != self._stamps_taken:
+            self._rate_for_stamps = self._stamps_taken
+            self._rate = self._median_rate_hz()
+        return self._rate
+
+    def _median_rate_hz(self) -> float | None:
         if len(self._stamps) < 2:
             return None
         stamps = list(self._stamps)

@@ -249,6 +249,12 @@ GROUND_LEAD_WALL_S = 0.5
 """The simulated vehicle runs at most this much wall time of telemetry ahead of what the station
 has read (``firmware-sim vehicle --ground-lead-s``), and at least 2 simulated seconds."""
 
+GROUND_LEAD_MAX_S = 10.0
+"""...and at most this many simulated seconds: every round trip the ground starts (each of a
+flight plan's item requests, a parameter, a command) waits out the lead, so at 100x an uncapped
+lead of 50 simulated seconds made a 22-item upload take ~900 simulated seconds and moved the count
+into another stretch of the sea."""
+
 
 def ground_lead_s(speed: float) -> float:
     """``--ground-lead-s`` for a run at ``speed``, in simulated seconds.
@@ -258,7 +264,7 @@ def ground_lead_s(speed: float) -> float:
     vehicle for lost (a cargo run asked 50x on two loaded cores saw it lost and found twenty times,
     and its count never started). Paced by the station, the run goes as fast as the station reads.
     """
-    return max(2.0, GROUND_LEAD_WALL_S * speed)
+    return max(2.0, min(GROUND_LEAD_MAX_S, GROUND_LEAD_WALL_S * speed))
 
 
 def vehicle_argv(

@@ -1,10 +1,14 @@
 """Standard NMEA 0183 sentences (GGA, RMC, VTG, ZDA, HDT, MWV, XDR) as typed frozen values.
 
-Parsed through pynmea2 (sentence classes and their field tables), with every field read through
+Laid out by pynmea2's sentence classes (their field tables), with every field read through
 ``_text`` and converted by our strict converters in ``fields``, because pynmea2's accessors are not
 safe on checksum-valid nonsense (verified with 1.19.0): a failed conversion silently returns the
 raw string, ``float``/``Decimal`` accept ``nan`` and ``inf``, ``latitude`` returns 0.0 for an empty
 field, and ``datetime``/``datestamp`` raise on empty fields. Any problem becomes ``FieldError``.
+The usual line (``TTFFF,`` then fields without a ``*``) is split here, as ``pynmea2.parse`` would
+split it, without its generic regex and class lookup (a sea platform sends ~25 of them per second);
+anything else still goes through ``pynmea2.parse``, so both say the same (tests/unit/protocol/
+test_nmea_fast_fields.py compares them line by line).
 
 Units and frames are in the names; speeds are converted to m/s at the parser. Pure: knows nothing
 of rockets, platforms or asyncio.
@@ -92,6 +96,7 @@ class TransducerKind(Enum):
 
 _WIND_UNIT_MPS = {"N": KNOT_MPS, "M": 1.0, "K": KMH_MPS, "S": MPH_MPS}
 _MODE_LETTERS = "".join(mode.value for mode in PositioningMode)
+_TRANSDUCER_LETTERS = frozenset(kind.value for kind in TransducerKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,21 +212,49 @@ class Xdr:
     transducers: tuple[Transducer, ...]
 
 
-def _parsed(body: str, cls: Any) -> Any:
-    """pynmea2's parse of ``body`` (checksum already verified and stripped), or FieldError."""
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """A sentence's data fields (after the address) and its pynmea2 class's names for them."""
+
+    name_to_idx: dict[str, int]
+    data: list[str]
+
+
+def _plain_talker_body(body: str, formatter: str) -> bool:
+    """Whether ``pynmea2.parse(body)`` can only be ``formatter``'s class with ``body[6:]`` split at
+    commas as its data: a two-character ASCII talker (not ``P``: pynmea2 would take that for a
+    proprietary sentence), the formatter, a comma, and no ``*`` (pynmea2 would read a checksum)."""
+    return (
+        body[5:6] == ","
+        and body[2:5] == formatter
+        and body[:2].isascii()
+        and body[:2].isalnum()
+        and body[0] not in "Pp"
+        and "*" not in body
+    )
+
+
+def _parsed(body: str, cls: Any) -> _Fields:
+    """The fields of ``body`` (checksum already verified and stripped) as pynmea2 lays them out, or
+    FieldError."""
+    if _plain_talker_body(body, cls.__name__):
+        return _Fields(cls.name_to_idx, body[6:].split(","))
     try:
         message = pynmea2.parse(body)
     except Exception as exc:  # pynmea2 raises ParseError, ValueError, and on odd input others
         raise FieldError(f"pynmea2: {exc}") from None
     if not isinstance(message, cls):
         raise FieldError(f"pynmea2 returned {type(message).__name__}")
-    return message
+    try:
+        return _Fields(type(message).name_to_idx, message.data)
+    except AttributeError as exc:
+        raise FieldError(f"pynmea2 fields: {exc!r}") from None
 
 
-def _text(message: Any, name: str) -> str:
+def _text(message: _Fields, name: str) -> str:
     """The raw text of pynmea2 field ``name``, '' when the sentence stops before it."""
     try:
-        index = type(message).name_to_idx[name]
+        index = message.name_to_idx[name]
         data = message.data
         value = data[index] if index < len(data) else ""
     except (AttributeError, KeyError, TypeError, IndexError) as exc:
@@ -360,17 +393,13 @@ def parse_xdr(talker: str, raw: str, body: str) -> Xdr:
     if len(m.data) % 4:
         raise FieldError(f"XDR with {len(m.data)} fields, not quadruplets")
     transducers = []
-    try:
-        count = int(m.num_transducers)
-        quads = [m.get_transducer(i) for i in range(count)]
-    except Exception as exc:  # guard the pynmea2 helpers like any other accessor
-        raise FieldError(f"pynmea2 XDR: {exc!r}") from None
-    known = {kind.value for kind in TransducerKind}
+    # pynmea2's XDR.num_transducers and get_transducer(i), on the same data.
+    quads = [m.data[i * 4 : i * 4 + 4] for i in range(len(m.data) // 4)]
     for quad in quads:
         code, value, units, name = (str(part) for part in quad)
         transducers.append(
             Transducer(
-                kind=TransducerKind(code) if code in known else None,
+                kind=TransducerKind(code) if code in _TRANSDUCER_LETTERS else None,
                 type_code=code,
                 value=opt_float(value, f"XDR {name}"),
                 units=units,

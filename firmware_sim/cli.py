@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out", type=Path, required=True, help="folder for runs.csv and batch.json")
     add("--no-dispersion", action="store_true",
         help="every run nominal and alike (perfect sensors, one sea): the model's own baseline")
+    add("--engine", choices=("auto", "vector", "scalar"), default="auto",
+        help="vector: every run at once in arrays (hover landings only); scalar: each run by the real "
+             "flight software in a process pool; auto (default): vector where it can")
+    add("--jobs", type=int, help="the scalar engine's worker processes (default: the machine's cores)")
     return parser
 
 
@@ -214,13 +218,18 @@ def _platform(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[N
 def _montecarlo(args: argparse.Namespace) -> int:
     from firmware_sim.montecarlo.command import run_batch
     from firmware_sim.montecarlo.dispersions import DispersionSigmas
+    from firmware_sim.montecarlo.scenario import Engine
 
     if args.runs < 1:
         print(f"firmware-sim: error: --runs must be >= 1, got {args.runs}", file=sys.stderr)
         return 2
+    if args.jobs is not None and args.jobs < 1:
+        print(f"firmware-sim: error: --jobs must be >= 1, got {args.jobs}", file=sys.stderr)
+        return 2
     sigmas = DispersionSigmas.none() if args.no_dispersion else DispersionSigmas()
     try:
-        run_batch(args.scenario_file, args.runs, args.seed, args.out, sigmas, say=_announce)
+        run_batch(args.scenario_file, args.runs, args.seed, args.out, sigmas, say=_announce,
+                  engine=Engine(args.engine), jobs=args.jobs)
     except (ValueError, OSError) as exc:
         print(f"firmware-sim: error: {exc}", file=sys.stderr)
         return 2

@@ -86,7 +86,8 @@ def draw(sigmas: DispersionSigmas, runs: int, seed: int) -> DispersedRuns:
     rng = np.random.default_rng(seed)
 
     def normal(sigma: float) -> FloatArray:
-        return np.asarray(sigma * rng.standard_normal(runs), dtype=np.float64)
+        # + 0.0: a zero sigma gives 0.0, never -0.0 (runs.csv would tell "-0.00" from "0.00").
+        return np.asarray(sigma * rng.standard_normal(runs) + 0.0, dtype=np.float64)
 
     thrust = 1.0 + normal(sigmas.thrust_fraction)
     isp = 1.0 + normal(sigmas.isp_fraction)

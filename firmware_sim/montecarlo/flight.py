@@ -28,7 +28,7 @@ from firmware_sim.montecarlo.dispersions import DispersedRuns, DispersionSigmas
 from firmware_sim.montecarlo.fleet_deck import FleetDeck
 from firmware_sim.montecarlo.guidance import DeckView, dot, unit
 from firmware_sim.montecarlo.navigation import FleetNavigator, NavGains
-from firmware_sim.montecarlo.scenario import MonteCarloScenario
+from firmware_sim.montecarlo.scenario import MonteCarloScenario, UnsupportedScenario, vector_refusal
 from firmware_sim.montecarlo.wind import DispersedWind
 from firmware_sim.physics import attitude as att
 from firmware_sim.physics.earth import approximate_height_m, ned_basis
@@ -124,6 +124,10 @@ class FleetFlight:
         sigmas: DispersionSigmas,
         params: dict[str, float] | None = None,
     ) -> None:
+        """Raises: UnsupportedScenario for a scenario the vectorised model cannot fly."""
+        refusal = vector_refusal(scenario)
+        if refusal is not None:
+            raise UnsupportedScenario(refusal)
         self.scenario = scenario
         self.runs = draws.count
         # The dynamics read a one-vehicle fleet's wind table directly: fly a lone run twice.

@@ -44,7 +44,6 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 
-
 class Stage(enum.IntEnum):
     """``firmware.guidance_landing.LandingStage`` of the hover landing, as array codes."""
 

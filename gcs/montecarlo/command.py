@@ -1,7 +1,9 @@
 """``gcs montecarlo --scenario NAME --runs N --seed S --out DIR``: fly a batch of dispersed flights in
 the simulator (a child ``python -m firmware_sim montecarlo``), show its progress as a bar, then
 write the landing-dispersion statistics (``summary.json``) and a report with plots
-(``montecarlo.html``) beside the child's ``runs.csv``.
+(``montecarlo.html``) beside the child's ``runs.csv``. ``--engine`` and ``--jobs`` are passed to the
+child (the vectorised model, or the scalar engine's pool of real flights); the summary says which
+engine flew the runs.
 
 The ground never imports the simulator: the child's stdout lines and files are the interface.
 """
@@ -17,7 +19,7 @@ from typing import Any, TextIO
 import orjson
 
 from gcs.montecarlo.batch import MonteCarloError, landing_deck, read_batch, read_runs
-from gcs.montecarlo.report import render, summary_json
+from gcs.montecarlo.report import engine_text, render, summary_json
 from gcs.montecarlo.statistics import DispersionSummary, summarize
 from gcs.sitl.scenario import find_scenario
 
@@ -116,17 +118,27 @@ def run(
     out: str,
     *,
     no_dispersion: bool = False,
+    engine: str = "auto",
+    jobs: int | None = None,
     stdout: TextIO | None = None,
 ) -> int:
     stdout = stdout or sys.stdout
     if runs < 1:
         raise MonteCarloError(f"--runs must be >= 1, got {runs}")
+    if jobs is not None and jobs < 1:
+        raise MonteCarloError(f"--jobs must be >= 1, got {jobs}")
     scenario = find_scenario(scenario_name)
     folder = Path(out)
-    run_child(scenario, runs, seed, folder, extra=["--no-dispersion"] if no_dispersion else [], tty=stdout)
+    extra = ["--engine", engine]
+    if jobs is not None:
+        extra += ["--jobs", str(jobs)]
+    if no_dispersion:
+        extra.append("--no-dispersion")
+    run_child(scenario, runs, seed, folder, extra=extra, tty=stdout)
     summary, facts = analyse(folder, scenario)
     p = summary.within_limits
     e = summary.ellipse
+    print(f"gcs: flown by the {engine_text(read_batch(folder / 'batch.json'))}", file=stdout)
     print(
         f"gcs: {summary.runs} runs of {scenario.stem}: {summary.landed} landed on the deck, "
         f"{100 * p.estimate:.1f} % within limits (Wilson 95 % {100 * p.low:.1f}-{100 * p.high:.1f} %)",
@@ -167,8 +179,27 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--no-dispersion", action="store_true", help="every run nominal (the model's baseline)"
     )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "vector", "scalar"),
+        default="auto",
+        help="vector: every run at once in arrays (hover landings only); scalar: each run by the real "
+        "flight software and physics in a process pool (any vehicle, ~16 s of CPU a cargo run); "
+        "auto (default): vector where it can fly the scenario",
+    )
+    parser.add_argument(
+        "--jobs", type=int, help="the scalar engine's worker processes (default: the machine's cores)"
+    )
     parser.set_defaults(func=_cli)
 
 
 def _cli(args: argparse.Namespace) -> int:
-    return run(args.scenario, args.runs, args.seed, args.out, no_dispersion=args.no_dispersion)
+    return run(
+        args.scenario,
+        args.runs,
+        args.seed,
+        args.out,
+        no_dispersion=args.no_dispersion,
+        engine=args.engine,
+        jobs=args.jobs,
+    )

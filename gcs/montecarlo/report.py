@@ -38,6 +38,8 @@ def summary_json(
             "scenario": batch.get("scenario"),
             "runs": summary.runs,
             "seed": batch.get("seed"),
+            "engine": batch.get("engine", "vector"),
+            "jobs": batch.get("jobs"),
             "landed_on_deck": summary.landed,
             "outcomes": outcomes,
             "deck": dataclasses.asdict(deck),
@@ -54,6 +56,14 @@ def summary_json(
         }
     )
     return facts
+
+
+def engine_text(batch: dict[str, Any]) -> str:
+    """Which engine flew the batch, as the simulator described it (batches before engines: vector)."""
+    engine = str(batch.get("engine", "vector"))
+    text = str(batch.get("engine_description") or f"{engine} engine")
+    jobs = batch.get("jobs")
+    return f"{text}, {jobs} worker processes" if engine == "scalar" and jobs else text
 
 
 def _spread(s: Spread, unit: str) -> str:
@@ -78,6 +88,7 @@ def render(runs: Runs, summary: DispersionSummary, deck: DeckSize, batch: dict[s
         [
             ("scenario", name),
             ("runs", f"{summary.runs} (seed {batch.get('seed')})"),
+            ("engine", engine_text(batch)),
             ("landed on the deck", f"{summary.landed} of {summary.runs}"),
             (
                 "within limits",

@@ -69,7 +69,7 @@ def test_gcs_montecarlo_refuses_an_unsupported_scenario_by_name(tmp_path: Path) 
         "gcs",
         "montecarlo",
         "--scenario",
-        "cargo",
+        "high-sea",
         "--runs",
         "2",
         "--out",
@@ -77,6 +77,6 @@ def test_gcs_montecarlo_refuses_an_unsupported_scenario_by_name(tmp_path: Path) 
     ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
-    assert "scenario 'cargo'" in done.stderr
+    assert "scenario 'high-sea'" in done.stderr
     assert "supported:" in done.stderr
     assert not (tmp_path / "runs.csv").exists()

@@ -17,7 +17,7 @@ import pytest
 from firmware_sim.montecarlo.dispersions import DispersedRuns, DispersionSigmas, draw
 from firmware_sim.montecarlo.flight import FleetFlight, FleetOutcome
 from firmware_sim.montecarlo.results import TouchdownLimits, rows
-from firmware_sim.montecarlo.scenario import UnsupportedScenario, load_scenario
+from firmware_sim.montecarlo.scenario import Engine, UnsupportedScenario, choose_engine, load_scenario
 from firmware_sim.physics.vehicle import VehicleStatus
 from tests.sim.flights import CONFIGS, HOP, FlightResult, fly
 
@@ -112,4 +112,4 @@ def test_same_seed_gives_the_same_rows() -> None:
 @pytest.mark.parametrize(("name", "why"), [("cargo", "hoverslam"), ("high-sea", "fault schedule")])
 def test_unsupported_scenarios_are_refused_by_name(name: str, why: str) -> None:
     with pytest.raises(UnsupportedScenario, match=rf"scenario '{name}'.*{why}.*supported: "):
-        load_scenario(CONFIGS / "scenarios" / f"{name}.toml")
+        choose_engine(load_scenario(CONFIGS / "scenarios" / f"{name}.toml"), Engine.VECTOR)

@@ -11,6 +11,7 @@ import pytest
 from firmware_sim.montecarlo.dispersions import DispersionSigmas, draw
 from firmware_sim.montecarlo.results import Outcome, TouchdownLimits, verdict
 from gcs.montecarlo.command import parse_progress, progress_bar
+from gcs.montecarlo.report import engine_text
 
 
 def test_same_seed_same_draws_other_seed_other_draws() -> None:
@@ -78,3 +79,23 @@ def test_progress_lines_are_parsed_and_others_ignored() -> None:
 def test_progress_bar_is_fixed_width_and_clamped() -> None:
     assert progress_bar(0.5, "x") == "[###############...............]  50 % x"
     assert progress_bar(1.7, "").startswith("[" + "#" * 30 + "] 100 %")
+
+
+@pytest.mark.parametrize(
+    ("batch", "text"),
+    [
+        ({}, "vector engine"),  # a batch written before there were two engines
+        ({"engine": "vector", "engine_description": "vectorised model", "jobs": 1}, "vectorised model"),
+        (
+            {"engine": "scalar", "engine_description": "scalar engine (real flights)", "jobs": 2},
+            "scalar engine (real flights), 2 worker processes",
+        ),
+    ],
+)
+def test_the_report_says_which_engine_flew_the_runs(batch: dict[str, object], text: str) -> None:
+    assert engine_text(batch) == text
+
+
+def test_no_dispersion_writes_no_negative_zeros() -> None:
+    runs = draw(DispersionSigmas.none(), 20, 3)
+    assert not np.any(np.signbit(runs.wind_turn_deg))

@@ -57,6 +57,7 @@ from yarl import URL
 
 from gcs.clock import Clock
 from gcs.console.commands import COMMANDS, BadCommand, accepted_roles, answer_for, command_table, event_for
+from gcs.console.launch_parts import ALERTS_KEY, LIVE_KEY
 from gcs.console.sessions import LoginLimiter, RefusalLog, Session, SessionStore
 from gcs.console.stream import Board, ClientQueue, ClientTooSlow, ConsoleFeed, ConsoleStats, Counters, pump
 from gcs.console.users import UserDirectory
@@ -509,17 +510,19 @@ class ConsoleServer:
         body = b'{"vehicle":' + obj(vehicles) + b',"platforms":' + obj(feeds) + b"}"
         return web.Response(body=body, content_type="application/json")
 
-    def _launch_part(self, part: str) -> web.Response:
-        entry = self.board.entry("launch")
-        if entry is None:
+    def _launch_part(self, part: str, key: str = LIVE_KEY) -> web.Response:
+        """``part`` of the launch status from its key, with the time of the status (the ``launch`` key's)."""
+        live, entry = self.board.entry(LIVE_KEY), self.board.entry(key)
+        if live is None or entry is None:
             return _error(503, "launch control is not running (no launch status yet)")
-        body = json.loads(entry.json())
-        return _json({"t": body["t"], "period_s": body["period_s"], part: body["v"][part]})
+        body = json.loads(live.json())
+        value = body["v"][part] if key == LIVE_KEY else json.loads(entry.json())["v"]
+        return _json({"t": body["t"], "period_s": body["period_s"], part: value})
 
     async def _alerts(self, request: web.Request) -> web.StreamResponse:
         if isinstance(auth := self._need_auth(request), web.Response):
             return auth
-        return self._launch_part("alerts")
+        return self._launch_part("alerts", ALERTS_KEY)
 
     async def _countdown(self, request: web.Request) -> web.StreamResponse:
         if isinstance(auth := self._need_auth(request), web.Response):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gcs.clock import Clock
+from gcs.console.launch_parts import LaunchParts
 from gcs.console.views import (
     ExpectedPeriods,
     VehicleView,
@@ -36,7 +37,6 @@ from gcs.console.views import (
     fleet_view,
     heartbeat_view,
     journal_entry,
-    launch_view,
     link_view,
     platform_feed_view,
 )
@@ -369,8 +369,7 @@ class ConsoleFeed:
     async def run(self) -> None:
         p = self._periods
         async with background(
-            ("console launch", self._latest(LaunchStatusUpdate, lambda k: "launch", p.launch_s,
-                                             lambda u: u.unix_time_s, launch_view)),
+            ("console launch", self._launch()),
             ("console heartbeats", self._latest(VehicleHeartbeat, lambda k: f"vehicle/{k}/heartbeat",
                                                 p.heartbeat_s, lambda v: v.unix_time_s, heartbeat_view)),
             ("console link health", self._latest(VehicleLinkHealth, lambda k: f"vehicle/{k}/link", p.link_s,
@@ -404,6 +403,14 @@ class ConsoleFeed:
         async with self._hub.subscribe_keyed(kind, maxsize=64, replay_latest=True) as feed:
             async for keyed in feed:
                 self._board.set(key_of(keyed.key), t_of(keyed.value), period_s, keyed.value, render)
+
+    async def _launch(self) -> None:
+        # The status comes whole at every tick; only its parts that changed are set (and so sent).
+        parts = LaunchParts(self._periods.launch_s)
+        async with self._hub.subscribe_keyed(LaunchStatusUpdate, maxsize=64, replay_latest=True) as feed:
+            async for keyed in feed:
+                for part in parts.changed(keyed.value):
+                    self._board.set(part.key, part.t_s, part.period_s, part.raw, part.render)
 
     async def _decks(self) -> None:
         async with self._hub.subscribe_keyed(DeckState, maxsize=64, replay_latest=True) as feed:

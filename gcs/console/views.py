@@ -2,7 +2,8 @@
 
 Keys (``KEY -> ITEM {"t", "period_s", "v"}`` on the stream; docs/console-api.md has examples)::
 
-    launch                      LaunchStatusUpdate, mechanically (gcs.views.plain), + countdown.clock_text
+    launch, launch/definitions, launch/poll, launch/alerts, launch/recovery
+                                LaunchStatusUpdate in parts (gcs.console.launch_parts)
     vehicle/<sysid>/heartbeat   VehicleHeartbeat: phase, armed, system_status, custom_mode, ...
     vehicle/<sysid>/link        VehicleLinkHealth
     vehicle/<sysid>/state       VehicleState from MAVLink (the launch runner's translator), with
@@ -36,7 +37,6 @@ from gcs.domain.geodesy import GeoPoint, destination, distance_m, initial_bearin
 from gcs.domain.vehicle import VehicleState
 from gcs.fleet.station import FleetStatusUpdate
 from gcs.launch.control import LaunchSetup
-from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.sea_platform_values import PlatformFeedHealth
 from gcs.links.values import MavlinkTelemetry, VehicleHeartbeat, VehicleLinkHealth
 from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
@@ -85,14 +85,6 @@ def clock_text(t_count_s: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"T{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
-
-
-def launch_view(update: LaunchStatusUpdate) -> dict[str, Any]:
-    body: dict[str, Any] = plain(update.status)
-    body["countdown"]["clock_text"] = clock_text(update.status.countdown.t_count_s)
-    body["unix_time_s"] = update.unix_time_s
-    body["time_utc"] = utc_text(update.unix_time_s)
-    return body
 
 
 # --- the vehicle link ------------------------------------------------------------------------------
@@ -169,11 +161,15 @@ class VehicleView:
         msg = telemetry.msg
         name = telemetry.name
         t_s = telemetry.unix_time_s
-        out = self._translator.translate(msg, t_s)
         match name:
             case "GLOBAL_POSITION_INT":
-                if out.state is not None:
-                    return Produced("state", t_s, self._state(out.state))
+                state = self._translator.translate(msg, t_s).state
+                if state is not None:
+                    return Produced("state", t_s, self._state(state))
+            case "HEARTBEAT":
+                # The translator's phase. Only these two messages make its state: the samples it
+                # makes of the others are launch control's, so the console does not have them made.
+                self._translator.translate(msg, t_s)
             case "ATTITUDE_QUATERNION":
                 w, x, y, z = msg.q1, msg.q2, msg.q3, msg.q4
                 roll, pitch, yaw = _euler_deg(w, x, y, z)

@@ -94,7 +94,7 @@ async def test_manifest_bay_airframe_and_delivery_reach_the_page_and_the_fleet_b
     assert state["fleet/vehicle"]["v"]["go"] is False
     assert set(state["vehicle/1/bay"]["v"]) == {"temperature_degc", "humidity_pct", "pressure_pa",
                                                 "peak_shock_g", "vibration_rms_g", "smoke_detected"}
-    assert state["launch"]["v"]["poll"]["blockers"][0]["source"] == "fleet"
+    assert state["launch/poll"]["v"]["blockers"][0]["source"] == "fleet"
 
 
 async def test_without_cargo_or_fleet_the_panels_say_so(pages: Pages, station: ConsoleStation) -> None:

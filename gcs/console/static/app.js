@@ -386,8 +386,8 @@ function showFaults() {
 function render() {
   const alive = store.linkAlive();
   const now = store.nowS();
-  const launchRead = store.read("launch");
-  const launch = launchView(launchRead.v, store.config);
+  const launchRead = store.read("launch"); // its freshness is the launch status's
+  const launch = launchView(store.launchPayload(), store.config);
   const fresh = { state: launchRead.state, age: launchRead.age };
   const sysid = store.sysid;
   const state = store.read(`vehicle/${sysid}/state`);
@@ -461,7 +461,7 @@ function start() {
     resultEl: $("command-result"),
     dialogEl: $("confirm"),
     context: () => {
-      const l = launchView(store.read("launch").v, store.config);
+      const l = launchView(store.launchPayload(), store.config);
       const pts = l.countdown.recyclePoints.length ? l.countdown.recyclePoints : arr(store.config.recycle_points).map((p) => (typeof p === "string" ? p : obj(p).name)).filter(Boolean);
       return { recyclePoints: pts };
     },

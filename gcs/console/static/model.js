@@ -3,6 +3,9 @@
 //
 // The launch status is LaunchStatus turned to JSON mechanically by the server, so its exact field
 // names follow the Python dataclasses (poll.rows[].station.name, criteria[].criterion.limit, ...).
+// It comes in parts (gcs/console/launch_parts.py): `launch` at every tick, with the criteria's and
+// red lines' live values by name, and `launch/definitions`, `launch/poll`, `launch/alerts` and
+// `launch/recovery` only when they change; `Store.launchPayload` puts them together again.
 // `launchView` also reads the flatter shape of the console contract (poll.stations[].answer "go",
 // red_lines[].level "green", ...), so either spelling works; missing parts come out empty, never
 // undefined. Knows nothing of the DOM.
@@ -28,9 +31,11 @@ export class Store {
     this.journal = [];
     this.journalSeqs = new Set();
     this.clockSamples = [];
+    this.launchCache = null;
   }
 
   reset() {
+    this.launchCache = null;
     this.clockSamples = [];
     this.values.clear();
     this.journal = [];
@@ -45,6 +50,19 @@ export class Store {
 
   get(key) {
     return this.values.get(key) || null;
+  }
+
+  /**
+   * The launch status in one payload, the shape of the whole LaunchStatus (what launchView reads),
+   * put together from its keys; the same object until one of them changes.
+   */
+  launchPayload() {
+    const items = LAUNCH_KEYS.map((key) => this.get(key));
+    const cache = this.launchCache;
+    if (cache && items.every((item, i) => item === cache.items[i])) return cache.payload;
+    const payload = assembleLaunch(...items.map((item) => (item ? item.v : undefined)));
+    this.launchCache = { items, payload };
+    return payload;
   }
 
   /** Station seconds per wall second, measured from the messages' server_time_s (1 until known). */
@@ -394,7 +412,37 @@ function recoveryView(list) {
   });
 }
 
-/** The launch payload (``launch`` key) in one steady shape. */
+const LAUNCH_KEYS = ["launch", "launch/definitions", "launch/poll", "launch/alerts", "launch/recovery"];
+
+/** Live items ({name, value, ...}) with their definitions under ``defKey``, matched by name. */
+function withDefinitions(live, definitions, defKey) {
+  const byName = new Map(arr(definitions).map((d) => [str(obj(d).name), d]));
+  return arr(live).map((item) => {
+    const o = obj(item);
+    if (o[defKey] && typeof o[defKey] === "object") return o; // already whole
+    return { ...o, [defKey]: byName.get(str(o.name)) || { name: o.name } };
+  });
+}
+
+/**
+ * The launch status in the shape of the whole LaunchStatus from the station's parts: the ``launch``
+ * key's payload, and those of launch/definitions, launch/poll, launch/alerts, launch/recovery. A
+ * ``launch`` payload that is whole already (poll, alerts, recovery and definitions in it) stays so.
+ */
+export function assembleLaunch(live, definitions, poll, alerts, recovery) {
+  const p = obj(live);
+  const d = obj(definitions);
+  return {
+    ...p,
+    poll: "poll" in p ? p.poll : poll,
+    criteria: withDefinitions(p.criteria, d.criteria, "criterion"),
+    red_lines: withDefinitions(p.red_lines, d.red_lines, "red_line"),
+    alerts: "alerts" in p ? p.alerts : alerts,
+    recovery: "recovery" in p ? p.recovery : recovery,
+  };
+}
+
+/** The launch payload (``Store.launchPayload``) in one steady shape. */
 export function launchView(payload, config) {
   const p = obj(payload);
   return {

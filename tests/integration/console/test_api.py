@@ -272,15 +272,24 @@ async def test_reading_endpoints(tmp_path: Path) -> None:
         async with session.get(f"{console.url}/api/v1/state", headers=director) as r:
             state = await r.json()
         assert state["type"] == "snapshot"
-        assert {"launch", "gcs/console"} <= set(state["values"])
+        launch_keys = {"launch", "launch/definitions", "launch/poll", "launch/alerts", "launch/recovery"}
+        assert launch_keys | {"gcs/console"} <= set(state["values"])
         launch = state["values"]["launch"]
         assert launch["period_s"] == 0.1
         assert launch["v"]["countdown"]["state"] == "counting"
         assert launch["v"]["countdown"]["clock_text"].startswith("T-00:0")
+        # Definitions apart (sent when they change): the tick's key names each criterion.
+        definitions = state["values"]["launch/definitions"]["v"]
+        assert [c["name"] for c in launch["v"]["criteria"]] == [c["name"] for c in definitions["criteria"]]
+        assert state["values"]["launch/poll"]["period_s"] is None
         async with session.get(f"{console.url}/api/v1/countdown", headers=director) as r:
-            assert (await r.json())["countdown"]["state"] == "counting"
+            countdown = await r.json()
+            assert countdown["countdown"]["state"] == "counting"
+            assert countdown["period_s"] == 0.1
         async with session.get(f"{console.url}/api/v1/alerts", headers=director) as r:
-            assert isinstance((await r.json())["alerts"], list)
+            alerts = await r.json()
+            assert isinstance(alerts["alerts"], list)
+            assert alerts["period_s"] == 0.1  # the launch status's time, as before the split
         async with session.get(f"{console.url}/api/v1/links", headers=director) as r:
             assert await r.json() == {"vehicle": {}, "platforms": {}}
         async with session.get(f"{console.url}/api/v1/commands", headers=director) as r:

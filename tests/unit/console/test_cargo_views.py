@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
 from gcs.clock import SimClock
+from gcs.console.launch_parts import POLL_KEY, LaunchParts
 from gcs.console.stream import Board, ConsoleFeed, Counters
 from gcs.console.views import (
     ExpectedPeriods,
@@ -18,7 +20,6 @@ from gcs.console.views import (
     cargo_view,
     delivery_view,
     fleet_view,
-    launch_view,
 )
 from gcs.domain.delivery import CargoStatus, DeliveryStage, DeliveryStatus
 from gcs.fleet.limits import Limit, LimitLevel, Metric
@@ -107,14 +108,20 @@ def test_the_fleet_view_says_no_go_and_why() -> None:
     assert "no fleet limits for vehicle type 'no-such-type'" in unknown["reasons"][0]
 
 
-def test_a_poll_blocker_is_in_the_launch_view() -> None:
+def test_a_poll_blocker_is_in_the_launch_poll() -> None:
     control = LaunchControl(SETUP)
+    parts = LaunchParts(0.1)
+
+    def poll_at(t_s: float) -> dict[str, Any]:
+        [part] = [p for p in parts.changed(LaunchStatusUpdate(control.status(t_s), t_s)) if p.key == POLL_KEY]
+        return dict(part.render(part.raw))
+
     control.handle(FleetStatusReport("YXZ-01", False, "inspection due: engine starts 12 >= 10"), T)
-    poll = launch_view(LaunchStatusUpdate(control.status(T), T))["poll"]
+    poll = poll_at(T)
     assert len(poll["blockers"]) == 1
     assert poll["blockers"][0]["reason"].endswith("inspection due: engine starts 12 >= 10")
     control.handle(FleetStatusReport("YXZ-01", True), T + 1)
-    assert launch_view(LaunchStatusUpdate(control.status(T + 1), T + 1))["poll"]["blockers"] == []
+    assert poll_at(T + 1)["blockers"] == []
 
 
 async def test_the_feed_puts_each_value_on_its_key() -> None:

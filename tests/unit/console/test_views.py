@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from types import MappingProxyType
 
-import orjson
 import pytest
 
 from gcs.console.views import (
@@ -15,17 +14,13 @@ from gcs.console.views import (
     corridor_polygon,
     heartbeat_view,
     journal_entry,
-    launch_view,
 )
 from gcs.domain.corridor import Corridor
 from gcs.domain.geodesy import GeoPoint, distance_m
-from gcs.launch.control import LaunchControl
-from gcs.launch.runner import LaunchStatusUpdate
 from gcs.links.values import MavlinkTelemetry, VehicleHeartbeat
 from gcs.protocol.dialect import FlightPhase, seaport
 from gcs.recorder.journal import JournalKind, JournalRecord
 from gcs.views import encode, plain
-from tests.unit.console.test_commands import SETUP
 
 T = 1_800_000_000.0
 
@@ -122,20 +117,6 @@ def test_heartbeat_view_names_phase_and_state() -> None:
     assert (view["phase"], view["armed"], view["system_status_name"]) == ("terminal_count", True, "active")
     assert "monotonic_s" not in view
     assert view["time_utc"].endswith("Z")
-
-
-def test_the_launch_status_as_json_names_every_enum() -> None:
-    control = LaunchControl(SETUP)
-    update = LaunchStatusUpdate(control.status(T), T)
-    view = launch_view(update)
-    assert view["countdown"]["state"] == "idle"
-    assert view["countdown"]["display"] == "idle"
-    assert view["countdown"]["clock_text"] == "T-00:03:00"
-    assert view["poll"]["rows"][0]["station"]["role"] == "launch_director"
-    assert view["criteria"][0]["criterion"]["phases"][0] == "safe"  # phases sorted by value, by name
-    assert view["fts"]["state"] == "safe"
-    assert view["unix_time_s"] == T
-    orjson.loads(encode(view))
 
 
 def test_plain_handles_what_hub_values_carry() -> None:

@@ -13,19 +13,18 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from firmware_sim.io.mavlink_endpoint import EndpointSettings
 from firmware_sim.io.nmea_talker import MotionFormat, Sentence
-from firmware_sim.io.platform_process import PlatformOptions, PlatformProcess
-from firmware_sim.io.signing import SigningSettings, read_signing_key
-from firmware_sim.io.vehicle_process import (
-    DEFAULT_PLATFORMS,
-    PlatformEntry,
-    VehicleOptions,
-    serve_physics,
-    serve_vehicle,
-)
+from firmware_sim.io.platform_entry import DEFAULT_PLATFORMS, PlatformEntry
 from firmware_sim.io.wire import WireError
+
+if TYPE_CHECKING:
+    from firmware_sim.io.vehicle_process import VehicleOptions
+
+# Each command imports what it runs when it runs: a platform's sensor box needs neither the vehicle's
+# simulator nor (without --mavlink) the MAVLink dialect, and every module is compiled afresh at each
+# start where bytecode is not cached (SITL starts four of these processes).
 
 LINK_HELP = "udpout:H:P, udpin:H:P, tcpin:H:P, tcp:H:P, serial:DEV:BAUD or DEV,BAUD"
 
@@ -153,6 +152,10 @@ def _announce(line: str) -> None:
 
 
 def _vehicle_options(args: argparse.Namespace) -> VehicleOptions:
+    from firmware_sim.io.mavlink_endpoint import EndpointSettings
+    from firmware_sim.io.signing import SigningSettings, read_signing_key
+    from firmware_sim.io.vehicle_process import VehicleOptions
+
     key_file = getattr(args, "signing_key", None)
     key = read_signing_key(key_file) if key_file else None
     return VehicleOptions(
@@ -185,17 +188,27 @@ def _coast_tick(value: float) -> float | None:
 
 
 def _vehicle(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[None]]:
+    from firmware_sim.io.vehicle_process import serve_vehicle
+
     options = _vehicle_options(args)
     return lambda stop: serve_vehicle(options, stop, _announce)
 
 
 def _physics(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[None]]:
+    from firmware_sim.io.vehicle_process import serve_physics
+
     options = _vehicle_options(args)
     return lambda stop: serve_physics(options, stop, _announce)
 
 
 def _platform(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[None]]:
-    key = read_signing_key(args.signing_key) if args.signing_key else None
+    from firmware_sim.io.platform_process import PlatformOptions, PlatformProcess
+
+    signing = None
+    if args.signing_key:
+        from firmware_sim.io.signing import SigningSettings, read_signing_key
+
+        signing = SigningSettings(read_signing_key(args.signing_key), args.link_id)
     gnss = dict.fromkeys((Sentence.GGA, Sentence.RMC, Sentence.VTG, Sentence.ZDA), args.gnss_hz)
     rates = {**gnss, Sentence.HDT: args.heading_hz, Sentence.MWV: args.wind_hz, Sentence.XDR: args.xdr_hz,
              Sentence.MOTION: args.motion_hz}  # fmt: skip
@@ -208,7 +221,7 @@ def _platform(args: argparse.Namespace) -> Callable[[asyncio.Event], Awaitable[N
         seed=args.seed,
         motion_format=MotionFormat(args.mru),
         rates_hz=rates,
-        signing=SigningSettings(key, args.link_id) if key is not None else None,
+        signing=signing,
         faults=args.faults,
         follow_lead_s=args.follow_stdin_lead_s,
     )

@@ -3,9 +3,11 @@
 IMU (specific force, angular rate, the INS attitude), GNSS, baro, chamber pressures, tank gauges,
 hold-down clamps and leg contact from the vehicle state, and each platform's own broadcast of its
 deck (GNSS + MRU) from the platform's pose. Every channel gets a constant bias drawn once per run
-and white noise per sample from one seeded generator, so a run is repeatable. Levels come from the
-``[sensors]`` table of ``configs/flight_software/<name>.toml``. Knows nothing of the flight
-software's internals: it only builds ``SensorFrame`` values.
+and white noise per sample from one seeded generator, so a run is repeatable. A deck broadcast's
+noise is drawn when it is due, but its pose is worked out only when the flight computer first reads
+it (it reads the target's deck in flight, not on the pad): the same numbers, the same draws.
+Levels come from the ``[sensors]`` table of ``configs/flight_software/<name>.toml``. Knows nothing
+of the flight software's internals: it only builds ``SensorFrame`` values.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,7 +125,7 @@ class SensorModel:
         self.platforms = tuple(platforms)
         self.chamber_pressure_nominal_pa = chamber_pressure_nominal_pa
         self.deck_period_s = deck_period_s
-        self._decks: dict[str, DeckSample] = {}
+        self._decks: dict[str, _Broadcast] = {}
         self._rng = np.random.default_rng(seed)
         rng = self._rng
         c = config
@@ -209,40 +212,124 @@ class SensorModel:
             touchdown_contact=status in _CONTACT,
         )
 
-    def _broadcasts(self, time_s: float) -> tuple[DeckSample, ...]:
+    def _broadcasts(self, time_s: float) -> _Broadcasts:
         for platform in self.platforms:
             last = self._decks.get(platform.name)
-            if last is None or time_s - last.sample_time_s >= self.deck_period_s - 1e-9:
-                self._decks[platform.name] = self._deck(platform, time_s)
-        return tuple(self._decks.values())
+            if last is None or time_s - last.time_s >= self.deck_period_s - 1e-9:
+                self._decks[platform.name] = self._broadcast(platform, time_s)
+        return _Broadcasts(tuple(self._decks.values()))
 
-    def _deck(self, platform: Platform, time_s: float) -> DeckSample:
-        """The platform's broadcast: its GNSS fix of the deck centre, its MRU's heave and attitude."""
+    def _broadcast(self, platform: Platform, time_s: float) -> _Broadcast:
+        """The platform's broadcast due now: its noise drawn now, in the order ``_deck_sample`` adds it."""
         c = self.config
         rng = self._rng
-        pose = platform.pose(np.array([time_s]))
-        motion = pose.motion
-        lat, lon, height = geo.ecef_to_geodetic(pose.center_ecef_m[0])
-        basis = geo.ned_basis(lat, lon)
-        offset = self._bias.decks[platform.name] + rng.normal(0.0, c.deck_position_noise_m, 3) * np.array(
-            [1.0, 1.0, 0.0]
+        return _Broadcast(
+            self._deck_sample,
+            platform,
+            time_s,
+            _DeckNoise(
+                rng.normal(0.0, c.deck_position_noise_m, 3),
+                rng.normal(0.0, c.deck_velocity_noise_mps, 3),
+                float(rng.normal(0.0, c.deck_height_noise_m)),
+                float(rng.normal(0.0, c.deck_attitude_noise_deg)),
+                float(rng.normal(0.0, c.deck_attitude_noise_deg)),
+            ),
         )
-        velocity_ned = basis @ pose.velocity_ecef_mps[0] + rng.normal(0.0, c.deck_velocity_noise_mps, 3)
-        noise_deg = c.deck_attitude_noise_deg
+
+    def _deck_sample(self, platform: Platform, time_s: float, noise: _DeckNoise) -> DeckSample:
+        """The platform's broadcast: its GNSS fix of the deck centre, its MRU's heave and attitude."""
+        # The pose's centre, velocity and attitude only (``Platform.pose`` would add axes and rates).
+        motion = platform.motion(np.array([time_s]))
+        lat, lon, height = geo.ecef_to_geodetic(platform.center_ecef_m(motion)[0])
+        basis = geo.ned_basis(lat, lon)
+        offset = self._bias.decks[platform.name] + noise.position_m * np.array([1.0, 1.0, 0.0])
+        velocity_ned = basis @ platform.velocity_ecef_mps(motion)[0] + noise.velocity_mps
         return DeckSample(
             platform_name=platform.name,
             sample_time_s=time_s,
             latitude_deg=lat + math.degrees(offset[0] / geo.EQUATORIAL_RADIUS_M),
             longitude_deg=lon
             + math.degrees(offset[1] / (geo.EQUATORIAL_RADIUS_M * max(math.cos(math.radians(lat)), 1e-6))),
-            deck_altitude_m=height + float(rng.normal(0.0, c.deck_height_noise_m)),
+            deck_altitude_m=height + noise.height_m,
             velocity_ned_mps=_t3(velocity_ned),
             heading_deg=float(motion.heading_deg[0]),
-            roll_deg=float(motion.roll_deg[0]) + float(rng.normal(0.0, noise_deg)),
-            pitch_deg=float(motion.pitch_deg[0]) + float(rng.normal(0.0, noise_deg)),
+            roll_deg=float(motion.roll_deg[0]) + noise.roll_deg,
+            pitch_deg=float(motion.pitch_deg[0]) + noise.pitch_deg,
             roll_rate_dps=float(motion.roll_rate_dps[0]),
             pitch_rate_dps=float(motion.pitch_rate_dps[0]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _DeckNoise:
+    """One broadcast's white noise (position north/east/up, velocity NED, height, roll, pitch)."""
+
+    position_m: FloatArray
+    velocity_mps: FloatArray
+    height_m: float
+    roll_deg: float
+    pitch_deg: float
+
+
+class _Broadcast:
+    """A platform's broadcast due at ``time_s``; its sample is worked out when first read, then kept."""
+
+    __slots__ = ("_build", "_noise", "_sample", "platform", "time_s")
+
+    def __init__(
+        self,
+        build: Callable[[Platform, float, _DeckNoise], DeckSample],
+        platform: Platform,
+        time_s: float,
+        noise: _DeckNoise,
+    ) -> None:
+        self._build = build
+        self.platform = platform
+        self.time_s = time_s
+        self._noise = noise
+        self._sample: DeckSample | None = None
+
+    def sample(self) -> DeckSample:
+        if self._sample is None:
+            self._sample = self._build(self.platform, self.time_s, self._noise)
+        return self._sample
+
+
+class _Broadcasts(Sequence[DeckSample]):
+    """The broadcasts heard, as ``SensorFrame.decks``: each sample is built when it is first read."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: tuple[_Broadcast, ...]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> DeckSample: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[DeckSample, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> DeckSample | tuple[DeckSample, ...]:
+        if isinstance(index, slice):
+            return tuple(item.sample() for item in self._items[index])
+        return self._items[index].sample()
+
+    def __iter__(self) -> Iterator[DeckSample]:
+        return (item.sample() for item in self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"_Broadcasts({tuple(self)!r})"
 
 
 def _t3(v: FloatArray) -> tuple[float, float, float]:

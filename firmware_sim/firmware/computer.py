@@ -123,6 +123,8 @@ class FlightComputer:
         self._navigator = Navigator()
         self._nav: NavState | None = None
         self._deck: DeckEstimate | None = None
+        # The target's broadcast and time of this tick, until ``_deck_now`` works out the estimate.
+        self._deck_pending: tuple[SensorFrame, str | None, float] | None = None
         self._redlines = RedLineMonitor()
         self._link = LinkMonitor()
         self._link_lost_latched = False
@@ -318,9 +320,9 @@ class FlightComputer:
             self._actuators = ActuatorFrame(0, 0.0, sensors.imu.attitude_ecef_from_body)
             return self._actuators
         self._nav = nav
-        target = self._target_name
-        sample = sensors.deck(target) if target else None
-        self._deck = deck_estimate(sample, now_s) if sample is not None else None
+        # Where the target deck is, worked out when first asked for in this tick (in flight; the pad
+        # does not need it, and a broadcast's position costs as much as the rest of a pad tick).
+        self._deck_pending = (sensors, self._target_name, now_s)
         self._track_engine(dt_s)
         self._link_rules(now_s)
         phase = self._phase
@@ -343,6 +345,16 @@ class FlightComputer:
             self._ignitions += 1
         self._actuators = frame
         return frame
+
+    def _deck_now(self) -> DeckEstimate | None:
+        """The target deck's estimate at this tick (that of the last tick navigation ran)."""
+        pending = self._deck_pending
+        if pending is not None:
+            sensors, target, now_s = pending
+            sample = sensors.deck(target) if target else None
+            self._deck = deck_estimate(sample, now_s) if sample is not None else None
+            self._deck_pending = None
+        return self._deck
 
     def _phase_actuators(
         self, sensors: SensorFrame, nav: NavState, now_s: float, dt_s: float
@@ -418,7 +430,7 @@ class FlightComputer:
                 self._phase,
                 nav,
                 self._mass_kg(),
-                self._deck,
+                self._deck_now,
                 self._target_name or "",
                 self._engines_running(),
                 self.param,
@@ -654,7 +666,7 @@ class FlightComputer:
         return int(min(100.0, 100.0 * (now_s - since) / _SAFING_VENT_S))
 
     def _record_touchdown(self, now_s: float) -> None:
-        nav, deck = self._nav, self._deck
+        nav, deck = self._nav, self._deck_now()
         if nav is None:
             return
         name = self._target_name or ""
@@ -690,7 +702,8 @@ class FlightComputer:
             return
         self._iip_time_s = now_s
         vehicle = self.config.vehicle
-        surface = geo.ecef_to_geodetic(self._deck.center_ecef_m)[2] if self._deck is not None else 0.0
+        deck = self._deck_now()
+        surface = geo.ecef_to_geodetic(deck.center_ecef_m)[2] if deck is not None else 0.0
         point = predict_impact(
             (float(nav.position_ecef_m[0]), float(nav.position_ecef_m[1]), float(nav.position_ecef_m[2])),
             (

@@ -9,6 +9,7 @@ does. Knows nothing of where sensor values come from (SITL physics, HIL messages
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 Vector3 = tuple[float, float, float]
@@ -73,7 +74,9 @@ class SensorFrame:
     chamber_pressure_pa: tuple[float, ...]  # one per engine, 0 for an engine that is not burning
     lox_mass_kg: float
     ch4_mass_kg: float
-    decks: tuple[DeckSample, ...]  # every platform broadcast heard (target, alternate, launch)
+    # Every platform broadcast heard (target, alternate, launch). A sequence, not always a tuple: SITL
+    # hands over one that works out a broadcast's deck position when it is first read.
+    decks: Sequence[DeckSample]
     clamps_closed: bool  # hold-down clamps still holding the vehicle
     touchdown_contact: bool  # landing-leg switches (or the impact accelerometer) saw contact
 

@@ -45,10 +45,17 @@ class GuidanceInput:
     phase: FlightPhase
     nav: NavState
     mass_kg: float
-    deck: DeckEstimate | None  # the landing target's deck, when its broadcast is heard
+    deck_now: Callable[[], DeckEstimate | None]
+    """The landing target's deck (None until its broadcast is heard), worked out when first asked
+    for: most phases do not look at it (``deck``)."""
     landing_target_name: str
     engines_running: int
     param: Callable[[str], float]
+
+    @property
+    def deck(self) -> DeckEstimate | None:
+        """The landing target's deck, when its broadcast is heard."""
+        return self.deck_now()
 
 
 @dataclass(frozen=True, slots=True)

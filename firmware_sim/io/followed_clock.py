@@ -8,6 +8,8 @@ each box the station's time as it goes (``follow``), and the box's clock runs at
 past where the leader is, counted from when it was first heard (both clocks run at the same
 speed; only their origins differ). Held, it stands; released, it goes on at ``speed`` from where it
 stood, never racing to make up the wait. A leader silent for ``release_wall_s`` holds nothing.
+"Where it stood" is where it was last read: read it when a word comes (and before the silence
+ends) to have it stand until then.
 
 Knows nothing of where the leader's time comes from, or of what the time is used for.
 """
@@ -51,6 +53,16 @@ class FollowedClock:
             self._held_since_wall_s = None
         self._last_s = max(self._last_s, free)
         return self._last_s
+
+    @property
+    def held(self) -> bool:
+        """Whether it stood at the cap when last read: it moves on when the leader does (or falls silent)."""
+        return self._held_since_wall_s is not None
+
+    @property
+    def released_at_wall_s(self) -> float:
+        """When a leader silent from now on stops holding it (wall s; -inf before it is first heard)."""
+        return self._heard_wall_s + self.release_wall_s
 
     def follow(self, leader_s: float, wall_s: float) -> None:
         """The leader's time is ``leader_s`` at ``wall_s``."""

@@ -145,55 +145,86 @@ class PlatformSensorTalker:
     def __init__(self, config: TalkerConfig) -> None:
         self._config = config
         self._rng = random.Random(config.faults.seed)
-        self._last_tick: dict[Sentence, int] = {}
+        # The schedule in the box's output order, with the last period sent of each: looked up by
+        # position, as the talker runs every few milliseconds and an enum's hash is a Python call.
+        self._schedule = tuple((s, config.rates_hz[s]) for s in Sentence if s in config.rates_hz)
+        self._index = {sentence: k for k, (sentence, _) in enumerate(self._schedule)}
+        self._last_tick: list[int | None] = [None] * len(self._schedule)
+        f = config.faults
+        # Without faults a line goes out as it is (the fault draws would only feed the faults).
+        self._faulty = any(p > 0.0 for p in (f.drop_checksum, f.corrupt_checksum, f.truncate, f.garbage))
 
     def any_due(self, now_s: float) -> bool:
         """Whether ``due`` at ``now_s`` would emit anything: the state need not be built otherwise."""
-        for sentence, rate in self._config.rates_hz.items():
-            if self._last_tick.get(sentence) != math.floor(now_s * rate + 1e-9):
-                return True
-        return False
+        last = self._last_tick
+        return any(last[k] != math.floor(now_s * rate + 1e-9) for k, (_, rate) in enumerate(self._schedule))
+
+    def will_send(self, sentence: Sentence, now_s: float) -> bool:
+        """Whether ``due`` at ``now_s`` would emit ``sentence`` (what only it carries is needed then)."""
+        k = self._index.get(sentence)
+        return k is not None and self._last_tick[k] != math.floor(now_s * self._schedule[k][1] + 1e-9)
+
+    def next_due_s(self, now_s: float) -> float:
+        """The earliest simulation time from ``now_s`` on at which ``due`` would emit anything."""
+        soonest = math.inf
+        for k, (_, rate) in enumerate(self._schedule):
+            last = self._last_tick[k]
+            if last is None:
+                return now_s
+            # Its next period begins at (last + 1) / rate; ``due``'s epsilon makes that instant count.
+            soonest = min(soonest, (last + 1) / rate)
+        return max(soonest, now_s)
 
     def due(self, state: PlatformSensorState, now_s: float) -> bytes:
         if not math.isfinite(now_s):
             raise ValueError(f"now_s must be finite, got {now_s}")
         out: list[bytes] = []
-        for sentence in Sentence:  # a fixed order, like a real box's output cycle
-            rate = self._config.rates_hz.get(sentence)
-            if rate is None:
-                continue
+        last = self._last_tick
+        for k, (sentence, rate) in enumerate(self._schedule):  # a fixed order, like a real box's cycle
             tick = math.floor(now_s * rate + 1e-9)  # the epsilon keeps 0.3 s * 10 Hz at tick 3
-            if self._last_tick.get(sentence) == tick:
+            if last[k] == tick:
                 continue
-            self._last_tick[sentence] = tick
-            out.extend(self._with_faults(line) for line in self.sentences(sentence, state))
+            last[k] = tick
+            lines = self.sentences(sentence, state)
+            out.extend([self._with_faults(line) for line in lines] if self._faulty else lines)
         return b"".join(out)
 
     def sentences(self, sentence: Sentence, s: PlatformSensorState) -> list[bytes]:
         """The lines of one scheduled entry for state ``s``, without faults."""
-        if sentence is Sentence.MOTION:
-            return self._motion(s)
-        formats = {
-            Sentence.GGA: lambda: format_gga(
-                s.time_utc, s.latitude_deg, s.longitude_deg, fix=s.fix, altitude_msl_m=s.altitude_msl_m
-            ),
-            Sentence.RMC: lambda: format_rmc(
-                s.time_utc,
-                s.latitude_deg,
-                s.longitude_deg,
-                s.speed_over_ground_mps,
-                s.course_over_ground_true_deg,
-                fix=s.fix,
-            ),
-            Sentence.VTG: lambda: format_vtg(
-                s.course_over_ground_true_deg, s.speed_over_ground_mps, fix=s.fix
-            ),
-            Sentence.ZDA: lambda: format_zda(s.time_utc),
-            Sentence.HDT: lambda: format_hdt(s.heading_true_deg),
-            Sentence.MWV: lambda: format_mwv(s.wind_angle_relative_deg, s.wind_speed_relative_mps),
-            Sentence.XDR: lambda: format_xdr(s.pitch_bow_up_deg, s.roll_port_up_deg, s.heave_up_m),
-        }
-        return [formats[sentence]()]
+        match sentence:
+            case Sentence.MOTION:
+                return self._motion(s)
+            case Sentence.GGA:
+                return [
+                    format_gga(
+                        s.time_utc,
+                        s.latitude_deg,
+                        s.longitude_deg,
+                        fix=s.fix,
+                        altitude_msl_m=s.altitude_msl_m,
+                    )
+                ]
+            case Sentence.RMC:
+                return [
+                    format_rmc(
+                        s.time_utc,
+                        s.latitude_deg,
+                        s.longitude_deg,
+                        s.speed_over_ground_mps,
+                        s.course_over_ground_true_deg,
+                        fix=s.fix,
+                    )
+                ]
+            case Sentence.VTG:
+                return [format_vtg(s.course_over_ground_true_deg, s.speed_over_ground_mps, fix=s.fix)]
+            case Sentence.ZDA:
+                return [format_zda(s.time_utc)]
+            case Sentence.HDT:
+                return [format_hdt(s.heading_true_deg)]
+            case Sentence.MWV:
+                return [format_mwv(s.wind_angle_relative_deg, s.wind_speed_relative_mps)]
+            case Sentence.XDR:
+                return [format_xdr(s.pitch_bow_up_deg, s.roll_port_up_deg, s.heave_up_m)]
 
     def _motion(self, s: PlatformSensorState) -> list[bytes]:
         match self._config.motion_format:

@@ -6,7 +6,8 @@ anemometer, MRU) and the same numbers for its MAVLink messages. The GNSS antenna
 deck centre and the MRU measures the deck itself (no lever arms). Heave acceleration comes from a
 small forward difference of the heave rate, which is what an MRU's accelerometers see. The wind
 over the deck changes slowly and costs as much as the pose, so the caller samples it
-(``wind_over_deck``) as often as its anemometer reports and passes it in.
+(``wind_over_deck``) as often as its anemometer reports and passes it in; likewise the deck's
+geodetic position, which only the GNSS sentences carry (``deck_position``).
 
 Knows nothing of NMEA sentence layouts, MAVLink framing, sockets or clocks.
 """
@@ -21,7 +22,7 @@ import numpy as np
 
 from firmware_sim.io.nmea_talker import PlatformSensorState
 from firmware_sim.physics.earth import ecef_to_geodetic
-from firmware_sim.physics.platform import Platform
+from firmware_sim.physics.platform import DeckMotion, Platform
 
 _ACCEL_STEP_S = 0.05
 """Step of the forward difference for the heave acceleration."""
@@ -47,12 +48,26 @@ def wind_over_deck(platform: Platform, time_s: float) -> tuple[float, float]:
     return float(speed[0]), float(angle[0]) % 360.0
 
 
+def deck_position(platform: Platform, motion: DeckMotion) -> tuple[float, float, float]:
+    """The deck centre's latitude and longitude (deg) and height (m) for the first time of ``motion``."""
+    geo = ecef_to_geodetic(platform.center_ecef_m(motion)[0])
+    return float(geo.latitude_deg), float(geo.longitude_deg), float(geo.height_m)
+
+
 def platform_snapshot(
-    platform: Platform, time_s: float, start_utc: dt.datetime, wind: tuple[float, float]
+    platform: Platform,
+    time_s: float,
+    start_utc: dt.datetime,
+    wind: tuple[float, float],
+    position: tuple[float, float, float] | None = None,
 ) -> PlatformSnapshot:
+    """The platform at ``time_s``; ``position`` (latitude, longitude, height), if given, stands for
+    the deck centre's own (a caller sending no GNSS position now passes the last one it took)."""
     # The motion and the deck centre only: the pose's axes and rates are not sensed here.
     motion = platform.motion(np.array([time_s, time_s + _ACCEL_STEP_S]))
-    geo = ecef_to_geodetic(platform.center_ecef_m(motion)[0])
+    if position is None:
+        position = deck_position(platform, motion)
+    latitude_deg, longitude_deg, height_m = position
     north, east = float(motion.offset_north_m[0]), float(motion.offset_east_m[0])
     vn, ve = float(motion.drift_north_mps[0]), float(motion.drift_east_mps[0])
     heading = float(motion.heading_deg[0])
@@ -64,8 +79,8 @@ def platform_snapshot(
     heave_accel = float(motion.heave_rate_mps[1] - motion.heave_rate_mps[0]) / _ACCEL_STEP_S
     sensors = PlatformSensorState(
         time_utc=start_utc + dt.timedelta(seconds=time_s),
-        latitude_deg=float(geo.latitude_deg),
-        longitude_deg=float(geo.longitude_deg),
+        latitude_deg=latitude_deg,
+        longitude_deg=longitude_deg,
         heading_true_deg=heading % 360.0,
         speed_over_ground_mps=math.hypot(vn, ve),
         course_over_ground_true_deg=math.degrees(math.atan2(ve, vn)) % 360.0,
@@ -78,7 +93,7 @@ def platform_snapshot(
         sway_port_m=sway_port,
         vertical_accel_up_mps2=heave_accel,
         horizontal_accel_mps2=0.0,
-        altitude_msl_m=float(geo.height_m),  # the simulated Earth has no geoid: MSL is the ellipsoid
+        altitude_msl_m=height_m,  # the simulated Earth has no geoid: MSL is the ellipsoid
     )
     return PlatformSnapshot(
         time_s=time_s,

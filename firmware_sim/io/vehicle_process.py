@@ -43,6 +43,7 @@ from firmware_sim.io.hil_messages import SensorFrameAssembler
 from firmware_sim.io.hil_physics import HilPhysics
 from firmware_sim.io.mavlink_endpoint import EndpointSettings, VehicleEndpoint
 from firmware_sim.io.mavlink_port import MavlinkPort
+from firmware_sim.io.platform_entry import CONFIGS, DEFAULT_PLATFORMS, PlatformEntry
 from firmware_sim.io.signing import SigningSettings, new_codec
 from firmware_sim.io.vehicle_telemetry import TelemetryContext
 from firmware_sim.io.wire import open_stream, parse_address
@@ -57,24 +58,7 @@ from firmware_sim.physics.platform import Platform
 from firmware_sim.runner import SitlRunner
 from firmware_sim.sensors import load_sensor_config
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-"""The repository's configs folder: where default config files are looked up."""
-
 DEFAULT_FLIGHT_SOFTWARE = "cargo-p2p"
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformEntry:
-    """A platform config file and the MAVLink system id that platform uses."""
-
-    system_id: int
-    path: Path
-
-
-DEFAULT_PLATFORMS = (
-    PlatformEntry(2, CONFIGS / "platforms" / "landing-barge.toml"),
-    PlatformEntry(3, CONFIGS / "platforms" / "launch-platform.toml"),
-)
 
 
 @dataclass(frozen=True, slots=True)

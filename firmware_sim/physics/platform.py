@@ -32,6 +32,7 @@ from firmware_sim.physics.waves import SeaState, WaveComponents
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+_Six = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 #: Height above the sea (m) of an anemometer on the deck, where "wind over deck" is taken.
 ANEMOMETER_HEIGHT_ABOVE_DECK_M = 10.0
@@ -340,13 +341,7 @@ class Platform:
         # Pitch and roll follow the wave slope, a quarter period away from the elevation (heave).
         six = self._six(t.reshape(-1))
         heave, heave_rate, pitch, pitch_rate, roll, roll_rate = (six[:, k].reshape(t.shape) for k in range(6))
-        north, north_rate = self._north.value_and_rate(t)
-        east, east_rate = self._east.value_and_rate(t)
-        if self.conditions.moves:
-            off_north, off_east, off_north_rate, off_east_rate = station_offset_m(self.conditions.moves, t)
-            north, east = north + off_north, east + off_east
-            north_rate, east_rate = north_rate + off_north_rate, east_rate + off_east_rate
-        yaw, yaw_rate = self._yaw.value_and_rate(t)
+        north, east, north_rate, east_rate, heading, yaw_rate = self._station(t)
         return DeckMotion(
             heave_m=heave,
             heave_rate_mps=heave_rate,
@@ -358,9 +353,21 @@ class Platform:
             offset_east_m=east,
             drift_north_mps=north_rate,
             drift_east_mps=east_rate,
-            heading_deg=(self.config.position.heading_deg + yaw) % 360.0,
+            heading_deg=heading,
             yaw_rate_dps=yaw_rate,
         )
+
+    def _station(self, t: FloatArray) -> _Six:
+        """Station keeping at times ``t``: offset north and east (m), their rates, heading (deg) and its
+        rate; the motion's fields of the same names, without the sea."""
+        north, north_rate = self._north.value_and_rate(t)
+        east, east_rate = self._east.value_and_rate(t)
+        if self.conditions.moves:
+            off_north, off_east, off_north_rate, off_east_rate = station_offset_m(self.conditions.moves, t)
+            north, east = north + off_north, east + off_east
+            north_rate, east_rate = north_rate + off_north_rate, east_rate + off_east_rate
+        yaw, yaw_rate = self._yaw.value_and_rate(t)
+        return north, east, north_rate, east_rate, (self.config.position.heading_deg + yaw) % 360.0, yaw_rate
 
     def center_ecef_m(self, m: DeckMotion) -> FloatArray:
         """The deck centre (ECEF, rows) for a ``motion``: what ``pose`` gives, without the axes and rates
@@ -369,10 +376,15 @@ class Platform:
         center: FloatArray = self.nominal_center_ecef_m + offset_ned @ self._ned
         return center
 
+    def velocity_ecef_mps(self, m: DeckMotion) -> FloatArray:
+        """The deck centre's velocity (ECEF, rows) for a ``motion``: what ``pose`` gives."""
+        rate_ned = np.stack([m.drift_north_mps, m.drift_east_mps, -m.heave_rate_mps], axis=-1)
+        velocity: FloatArray = rate_ned @ self._ned
+        return velocity
+
     def pose(self, time_s: ArrayLike) -> DeckPose:
         m = self.motion(time_s)
         to_ecef = self._ned.T  # columns north, east, down
-        rate_ned = np.stack([m.drift_north_mps, m.drift_east_mps, -m.heave_rate_mps], axis=-1)
         forward, starboard, down = deck_axes_ned(m.heading_deg, m.pitch_deg, m.roll_deg)
         # Small-angle body rates are ample for the sub-degree-per-second motions here.
         omega_ned = (
@@ -383,7 +395,7 @@ class Platform:
         return DeckPose(
             m,
             self.center_ecef_m(m),
-            rate_ned @ to_ecef.T,
+            self.velocity_ecef_mps(m),
             forward @ to_ecef.T,
             starboard @ to_ecef.T,
             -down @ to_ecef.T,
@@ -439,9 +451,10 @@ class Platform:
             base_east = np.interp(height, wind.profile_altitude_m, wind.profile_east_mps)
             mean_north, mean_east = mean_wind_ned_mps(self.conditions.wind, base_north, base_east, t)
             north, east = north + (mean_north - base_north), east + (mean_east - base_east)
-        m = self.motion(t)
-        apparent_north = north - m.drift_north_mps
-        apparent_east = east - m.drift_east_mps
+        # The platform's drift and heading only: the sea does not move the anemometer here.
+        _, _, drift_north, drift_east, heading, _ = self._station(t)
+        apparent_north = north - drift_north
+        apparent_east = east - drift_east
         speed = np.hypot(apparent_north, apparent_east)
         from_deg = np.degrees(np.arctan2(-apparent_east, -apparent_north))
-        return speed, (from_deg - m.heading_deg) % 360.0
+        return speed, (from_deg - heading) % 360.0

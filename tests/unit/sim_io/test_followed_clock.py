@@ -40,3 +40,18 @@ def test_it_never_goes_back() -> None:
 def test_nonsense_settings_are_refused(speed: float, lead_s: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         FollowedClock(speed, 0.0, lead_s=lead_s)
+
+
+def test_it_says_when_it_is_held_and_when_a_silent_leader_lets_it_go() -> None:
+    clock = FollowedClock(10.0, start_wall_s=0.0, lead_s=2.0, release_wall_s=2.0)
+    assert clock.released_at_wall_s == float("-inf")  # never heard: nothing holds it
+    clock.now_s(1.0)
+    assert not clock.held
+    clock.follow(500.0, wall_s=1.0)
+    assert clock.released_at_wall_s == 3.0
+    clock.now_s(1.5)  # 15 s free, capped at 10 + 2
+    assert clock.held
+    clock.follow(510.0, wall_s=1.6)
+    assert clock.released_at_wall_s == 3.6
+    assert clock.now_s(1.6) == pytest.approx(13.0)  # under the new cap: on from where it stood
+    assert not clock.held

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from functools import reduce
 
 import pytest
@@ -30,6 +31,7 @@ from firmware_sim.io.nmea_format import (
     format_zda,
 )
 from firmware_sim.io.nmea_talker import (
+    DEFAULT_RATES_HZ,
     MotionFormat,
     PlatformSensorState,
     PlatformSensorTalker,
@@ -210,6 +212,63 @@ def test_any_due_says_exactly_when_due_would_emit() -> None:
         expected = talker.any_due(now_s)
         assert (talker.due(state(), now_s) != b"") is expected, now_s
         assert not talker.any_due(now_s)
+
+
+def test_will_send_says_exactly_which_sentences_due_would_emit() -> None:
+    talker = PlatformSensorTalker(TalkerConfig(MotionFormat.TSS1))
+    for k in range(600):  # 3 s polled at 200 Hz, then at odd times
+        now_s = k / 200 if k < 400 else 2.0 + (k - 400) * 0.0137
+        mwv, hdt, gga = (talker.will_send(s, now_s) for s in (Sentence.MWV, Sentence.HDT, Sentence.GGA))
+        emitted = count(talker.due(state(), now_s))
+        assert (mwv, hdt, gga) == ("MWV" in emitted, "HDT" in emitted, "GGA" in emitted), now_s
+        assert not talker.will_send(Sentence.MWV, now_s)
+    only_motion = PlatformSensorTalker(TalkerConfig(MotionFormat.TSS1, rates_hz={Sentence.MOTION: 5.0}))
+    assert not only_motion.will_send(Sentence.MWV, 0.0)
+
+
+@pytest.mark.parametrize(
+    "rates", [DEFAULT_RATES_HZ, {Sentence.MOTION: 50.0, Sentence.HDT: 3.0}, {Sentence.ZDA: 0.3}]
+)
+def test_next_due_is_the_first_instant_due_would_emit(rates: Mapping[Sentence, float]) -> None:
+    talker = PlatformSensorTalker(TalkerConfig(MotionFormat.PASHR, rates_hz=rates))
+    assert talker.next_due_s(7.25) == 7.25  # nothing sent yet: everything is due
+    now_s = 7.25
+    for _ in range(60):
+        talker.due(state(), now_s)
+        next_s = talker.next_due_s(now_s)
+        assert next_s > now_s
+        assert talker.any_due(next_s), next_s
+        for fraction in (0.0, 0.3, 0.9, 0.999999):  # nothing before it
+            assert not talker.any_due(now_s + fraction * (next_s - now_s))
+        # Late (a slow loop), it is due at once.
+        assert talker.next_due_s(next_s + 0.5) == next_s + 0.5
+        now_s = next_s
+
+
+def test_without_faults_a_line_goes_out_as_it_is_and_with_them_the_draws_are_as_before() -> None:
+    # ``due`` skips ``_with_faults`` when every probability is 0: that returned each line unchanged.
+    clean = PlatformSensorTalker(TalkerConfig(MotionFormat.IXBLUE_PHTRO_PHLIN))
+    lines = [line for sentence in Sentence for line in clean.sentences(sentence, state())]
+    assert [clean._with_faults(line) for line in lines] == lines
+    # With faults, every line still goes through them, one line after the other in the box's order.
+    faults = TalkerFaults(drop_checksum=0.3, corrupt_checksum=0.3, truncate=0.2, garbage=0.2, seed=9)
+    faulty = PlatformSensorTalker(TalkerConfig(MotionFormat.IXBLUE_PHTRO_PHLIN, faults=faults))
+    twin = PlatformSensorTalker(TalkerConfig(MotionFormat.IXBLUE_PHTRO_PHLIN, faults=faults))
+    schedule = PlatformSensorTalker(TalkerConfig(MotionFormat.IXBLUE_PHTRO_PHLIN))
+    garbled = 0
+    for k in range(300):
+        now_s = k * 0.037
+        expected = b"".join(
+            twin._with_faults(line)
+            for sentence in Sentence
+            if schedule.will_send(sentence, now_s)
+            for line in twin.sentences(sentence, state())
+        )
+        clean_data = schedule.due(state(), now_s)
+        data = faulty.due(state(), now_s)
+        assert data == expected
+        garbled += data != clean_data
+    assert garbled > 50  # the faults did their work
 
 
 def test_missed_periods_are_not_replayed() -> None:

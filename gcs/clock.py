@@ -7,6 +7,7 @@ for timing. Knows nothing of links, codecs or rockets.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import time
@@ -124,20 +125,40 @@ class FollowerClock:
 
     async def sleep(self, duration_s: float) -> None:
         deadline_s = self.monotonic_s() + max(0.0, duration_s)
+        loop = asyncio.get_running_loop()
         while (remaining_s := deadline_s - self.monotonic_s()) > 0:
             # Wake at the wall-time estimate or at the simulator's next report, whichever comes
             # first: while the simulator holds the clock back, the estimate is only a guess.
-            # asyncio.wait, not wait_for: in Python 3.11 wait_for can swallow a cancellation that
-            # comes as its future completes, and this future completes ~100 times a second in SITL,
-            # so a long run's cancelled sleepers (and the station's shutdown) could hang forever.
+            # A waiter of our own that either one releases (what asyncio.wait does, without its
+            # sets and bookkeeping: at 100x the station's tick alone sleeps 1,000 times a wall
+            # second). Not wait_for: in Python 3.11 it can swallow a cancellation that comes as
+            # its future completes, and reports come ~100 times a second in SITL, so a long run's
+            # cancelled sleepers (and the station's shutdown) could hang forever. A cancellation
+            # here cancels the waiter, or reaches the task at its next step: never lost.
             report = self._next_report()
-            await asyncio.wait((report,), timeout=max(remaining_s / self.speed, 0.001))
+            waiter = loop.create_future()
+            timer = loop.call_later(max(remaining_s / self.speed, 0.001), _release, waiter)
+            report.add_done_callback(waiter_released := functools.partial(_release_on, waiter))
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                report.remove_done_callback(waiter_released)
         await asyncio.sleep(0)
 
     def _next_report(self) -> asyncio.Future[None]:
         if self._report is None or self._report.done():
             self._report = asyncio.get_running_loop().create_future()
         return self._report
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _release_on(waiter: asyncio.Future[None], _report: asyncio.Future[None]) -> None:
+    _release(waiter)
 
 
 class SimClock:

@@ -116,10 +116,18 @@ class AlertBoard:
 
     def __init__(self) -> None:
         self._alerts: dict[str, Alert] = {}
+        self._sorted: tuple[tuple[Alert, ...], tuple[Alert, ...]] = ((), ())
+        """The alerts as last asked for (a change puts another frozen Alert in), and them sorted."""
 
     def alerts(self) -> tuple[Alert, ...]:
         """Worst first, then oldest first."""
-        return tuple(sorted(self._alerts.values(), key=lambda a: (-a.peak_severity.rank, a.raised_at_s)))
+        # Asked for at every tick: sorted again only when the board holds other alerts.
+        alerts = tuple(self._alerts.values())
+        last, ordered = self._sorted
+        if len(last) != len(alerts) or any(a is not b for a, b in zip(last, alerts, strict=True)):
+            ordered = tuple(sorted(alerts, key=lambda a: (-a.peak_severity.rank, a.raised_at_s)))
+            self._sorted = (alerts, ordered)
+        return ordered
 
     def get(self, key: str) -> Alert | None:
         return self._alerts.get(key)

@@ -73,6 +73,9 @@ from gcs.launch.recovery import ItemStatus, RecoveryChecklist, RecoveryItem, Rec
 from gcs.launch.redlines import RedLine, RedLines, RedLineStatus, load_red_lines
 from gcs.launch.timeline import Timeline, load_timeline
 
+_TICK = Tick()
+"""The housekeeping's tick to the count (a value without fields: one will do for all)."""
+
 ARM_ROLES = frozenset({Role.LAUNCH_DIRECTOR})
 """Who may arm the vehicle by hand."""
 ABORT_ROLES = frozenset({Role.LAUNCH_DIRECTOR, Role.RANGE_SAFETY})
@@ -275,17 +278,20 @@ class LaunchControl:
         }
         if setup.range.alternate is not None:
             self._slots[setup.range.alternate.name] = PlatformSlot.ALTERNATE
+        self._gates = Gates()
 
     @property
     def phase(self) -> FlightPhase | None:
         return self.phases.phase
 
     def gates(self) -> Gates:
-        return Gates(
-            poll=self.poll.poll_gate(),
-            go_for_launch=self.poll.go_for_launch_gate(),
-            criteria=self.criteria.gate(),
-        )
+        poll, go_for_launch, criteria = (
+            self.poll.poll_gate(), self.poll.go_for_launch_gate(), self.criteria.gate())
+        last = self._gates
+        if last.poll is poll and last.go_for_launch is go_for_launch and last.criteria is criteria:
+            return last  # the cores keep their gates until they change: asked several times per input
+        self._gates = Gates(poll=poll, go_for_launch=go_for_launch, criteria=criteria)
+        return self._gates
 
     def status(self, now_s: float) -> LaunchStatus:
         return LaunchStatus(
@@ -436,7 +442,7 @@ class LaunchControl:
             while i < len(out):
                 out += self._react(out[i], now_s, conditions)
                 i += 1
-            out += self.countdown.handle(Tick(), now_s, self.gates())
+            out += self.countdown.handle(_TICK, now_s, self.gates())
             if i == len(out):
                 break
         out += self.alerts.apply(conditions, now_s)

@@ -139,9 +139,23 @@ class _Rule:
         self.value_t_s: float | None = None
         self.state = CriterionState.NO_DATA
         self.announced = False
+        self._status: CriterionStatus | None = None
 
     def status(self) -> CriterionStatus:
-        return CriterionStatus(self.criterion, self.state, self.value, self.value_t_s, self.tracker.since_s)
+        # Asked for every rule by every gate and status (several times per input): built again only
+        # when one of its parts is another object (an unchanged float is the same object).
+        s = self._status
+        since_s = self.tracker.since_s
+        if (
+            s is None
+            or s.state is not self.state
+            or s.value is not self.value
+            or s.value_t_s is not self.value_t_s
+            or s.breached_since_s is not since_s
+        ):
+            s = CriterionStatus(self.criterion, self.state, self.value, self.value_t_s, since_s)
+            self._status = s
+        return s
 
 
 class CommitCriteria:
@@ -156,20 +170,40 @@ class CommitCriteria:
         for rule in self._rules:
             self._by_field.setdefault(rule.criterion.field, []).append(rule)
         self._phase: FlightPhase | None = None
+        self._gate: tuple[tuple[CriterionStatus, ...], Gate] | None = None
+        """The blocking rules' statuses the last gate was made of, and that gate."""
+        # Rules change only in update(): until the next one, status and gate stand as they are.
+        self._status_now: tuple[CriterionStatus, ...] | None = None
+        self._gate_now: Gate | None = None
 
     def status(self) -> tuple[CriterionStatus, ...]:
-        return tuple(r.status() for r in self._rules)
+        if self._status_now is None:
+            self._status_now = tuple(r.status() for r in self._rules)
+        return self._status_now
 
     def gate(self) -> Gate:
-        blocking = [r.status().describe() for r in self._rules if r.state in _BLOCKING]
-        if blocking:
-            more = f" (+{len(blocking) - 3} more)" if len(blocking) > 3 else ""
-            return Gate(False, "; ".join(blocking[:3]) + more)
-        return Gate(True, "all commit criteria go")
+        if self._gate_now is None:
+            self._gate_now = self._make_gate()
+        return self._gate_now
+
+    def _make_gate(self) -> Gate:
+        blocking = tuple(r.status() for r in self._rules if r.state in _BLOCKING)
+        cached = self._gate
+        if (
+            cached is not None
+            and len(cached[0]) == len(blocking)
+            and all(a is b for a, b in zip(cached[0], blocking, strict=True))
+        ):
+            return cached[1]  # the same statuses make the same gate (their reasons are the costly part)
+        gate = _gate_of(blocking)
+        self._gate = (blocking, gate)
+        return gate
 
     def update(self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float) -> list[Action]:
         """Take in ``samples`` (in time order) and re-judge every rule at ``now_s``."""
         self._phase = phase
+        self._status_now = None
+        self._gate_now = None
         for sample in samples:
             for rule in self._by_field.get(sample.field, ()):
                 rule.value = sample.value
@@ -225,6 +259,14 @@ class CommitCriteria:
                     value=rule.value,
                 )
             )
+
+
+def _gate_of(blocking: tuple[CriterionStatus, ...]) -> Gate:
+    if blocking:
+        reasons = [status.describe() for status in blocking[:3]]
+        more = f" (+{len(blocking) - 3} more)" if len(blocking) > 3 else ""
+        return Gate(False, "; ".join(reasons) + more)
+    return Gate(True, "all commit criteria go")
 
 
 @dataclass(frozen=True, slots=True)

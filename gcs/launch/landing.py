@@ -83,6 +83,8 @@ class LandingMonitor:
         self._target = primary
         self._no_go_since_s: float | None = None
         self._alerted: dict[str, Severity | None] = {}
+        self._readiness: dict[str, tuple[DeckState | None, DeckReadiness]] = {}
+        """Per platform, the last verdict and the deck state it judged (see ``readiness``)."""
 
     @property
     def target(self) -> PlatformSite:
@@ -100,7 +102,23 @@ class LandingMonitor:
         self._phase = phase
 
     def readiness(self, site: PlatformSite, now_s: float) -> DeckReadiness:
-        return assess_deck(site.name, self._decks.get(site.name), self.limits, now_s)
+        # Judged at every input and for every status: the findings are made again only when the
+        # deck state is another one or its age crosses the limit. Same deck, both judgements on
+        # fresh data (or both without any), same findings: only the instant changes.
+        deck = self._decks.get(site.name)
+        last = self._readiness.get(site.name)
+        if last is not None and last[0] is deck:
+            before = last[1]
+            if before.at_s == now_s:
+                return before
+            max_age_s = self.limits.max_data_age_s
+            if deck is None or (not now_s - deck.t_s > max_age_s and not before.at_s - deck.t_s > max_age_s):
+                readiness = DeckReadiness(site.name, before.go, before.findings, now_s)
+                self._readiness[site.name] = (deck, readiness)
+                return readiness
+        readiness = assess_deck(site.name, deck, self.limits, now_s)
+        self._readiness[site.name] = (deck, readiness)
+        return readiness
 
     def status(self, now_s: float) -> LandingStatus:
         return LandingStatus(
@@ -145,17 +163,16 @@ class LandingMonitor:
             FlightPhase.ENTRY,
             FlightPhase.LANDING_BURN,
         }
-        if target.go:
-            self._condition(conditions, f"landing:{self._target.name}", None, target.reason)
-        else:
-            late = flying and not in_flight_before_entry
-            words = " (past the entry point: no divert possible)" if late else ""
-            self._condition(
-                conditions,
-                f"landing:{self._target.name}",
-                Severity.WARNING if flying else Severity.CAUTION,
-                f"{target.reason}{words}",
-            )
+        # (The reason, a string made of every finding, is only made when the alert changes.)
+        key = f"landing:{self._target.name}"
+        severity = None if target.go else Severity.WARNING if flying else Severity.CAUTION
+        if self._alerted.get(key) is not severity:
+            if target.go:
+                self._condition(conditions, key, None, target.reason)
+            else:
+                late = flying and not in_flight_before_entry
+                words = " (past the entry point: no divert possible)" if late else ""
+                self._condition(conditions, key, severity, f"{target.reason}{words}")
         if primary.go or self.diverted:
             self._condition(conditions, "landing:no_divert", None, "no divert needed")
         return actions, conditions

@@ -125,6 +125,10 @@ class GoNoGoPoll:
         self._answers: dict[str, Answer] = {}
         self._go_by: str | None = None
         self._blockers: dict[str, str] = {}
+        # What the board shows, made again only after a change (asked for several times per input).
+        self._status: PollStatus | None = None
+        self._poll_gate: Gate | None = None
+        self._go_for_launch_gate: Gate | None = None
 
     @property
     def state(self) -> PollState:
@@ -138,6 +142,11 @@ class GoNoGoPoll:
         return self._answers.get(station)
 
     def status(self) -> PollStatus:
+        if self._status is None:
+            self._status = self._make_status()
+        return self._status
+
+    def _make_status(self) -> PollStatus:
         rows = tuple(StationRow(s, self._answers.get(s.name)) for s in self.stations)
         blockers = tuple(PollBlocker(source, reason) for source, reason in self._blockers.items())
         return PollStatus(self._state, self._round, rows, self._go_by, blockers)
@@ -145,6 +154,16 @@ class GoNoGoPoll:
     # --- gates for the count -----------------------------------------------------------------
 
     def poll_gate(self) -> Gate:
+        if self._poll_gate is None:
+            self._poll_gate = self._make_poll_gate()
+        return self._poll_gate
+
+    def go_for_launch_gate(self) -> Gate:
+        if self._go_for_launch_gate is None:
+            self._go_for_launch_gate = self._make_go_for_launch_gate()
+        return self._go_for_launch_gate
+
+    def _make_poll_gate(self) -> Gate:
         if self._state is PollState.CLOSED:
             return Gate(False, "no poll round open")
         missing = "; ".join([*(f"{source}: {reason}" for source, reason in self._blockers.items()),
@@ -153,7 +172,7 @@ class GoNoGoPoll:
             return Gate(False, f"poll round {self._round}: {missing}")
         return Gate(True, f"poll round {self._round}: all stations go")
 
-    def go_for_launch_gate(self) -> Gate:
+    def _make_go_for_launch_gate(self) -> Gate:
         if self._state is PollState.GO_FOR_LAUNCH:
             return Gate(True, f"go for launch given by {self._go_by} (poll round {self._round})")
         gate = self.poll_gate()
@@ -173,6 +192,7 @@ class GoNoGoPoll:
         self._round += 1
         self._answers = {}
         self._state = PollState.OPEN
+        self._changed()
         out.append(
             PollOpened(
                 at_s=now_s,
@@ -198,6 +218,7 @@ class GoNoGoPoll:
         if not go and not reason.strip():
             return [self._refused(user, request, RefusalCode.INVALID, "a no-go must say why", now_s)]
         self._answers[station] = Answer(station, go, user.name, now_s, reason)
+        self._changed()
         out: list[Action] = [
             PollAnswered(
                 at_s=now_s,
@@ -224,6 +245,7 @@ class GoNoGoPoll:
             return [self._refused(user, request, RefusalCode.GATE, gate.reason, now_s)]
         self._state = PollState.GO_FOR_LAUNCH
         self._go_by = user.name
+        self._changed()
         return [GoForLaunchGiven(at_s=now_s, who=user.name, reason=gate.reason, round=self._round)]
 
     def revoke_go_for_launch(self, reason: str, now_s: float) -> list[Action]:
@@ -238,6 +260,7 @@ class GoNoGoPoll:
         before = self._blockers.get(source)
         if reason == before:
             return []
+        self._changed()
         if reason is None:
             del self._blockers[source]
             return [PollUnblocked(at_s=now_s, reason=f"{source}: cleared", round=self._round, source=source)]
@@ -256,6 +279,7 @@ class GoNoGoPoll:
             out.append(self._revoke(reason, now_s))
         self._state = PollState.CLOSED
         self._answers = {}
+        self._changed()
         out.append(PollClosed(at_s=now_s, reason=reason, round=self._round))
         return out
 
@@ -271,9 +295,16 @@ class GoNoGoPoll:
             parts.append("unanswered: " + ", ".join(unanswered))
         return "; ".join(parts)
 
+    def _changed(self) -> None:
+        """Every change of the board's state comes through here: what it shows is made again."""
+        self._status = None
+        self._poll_gate = None
+        self._go_for_launch_gate = None
+
     def _revoke(self, reason: str, now_s: float) -> Action:
         self._state = PollState.OPEN
         self._go_by = None
+        self._changed()
         return GoForLaunchRevoked(at_s=now_s, reason=reason, round=self._round)
 
     def _refused(self, user: User, request: str, code: RefusalCode, reason: str, now_s: float) -> Refused:

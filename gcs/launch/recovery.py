@@ -91,6 +91,8 @@ class RecoveryChecklist:
                     raise InvalidValue("requires", "names of other recovery items", required)
         self._state = RecoveryState.NOT_STARTED
         self._done: dict[str, tuple[str, float]] = {}
+        self._status: tuple[int, tuple[ItemStatus, ...]] | None = None
+        """The items' status and the size of ``_done`` it was made at (asked for at every tick)."""
         self._values: dict[str, float] = {}
         self._flown = False
 
@@ -99,12 +101,17 @@ class RecoveryChecklist:
         return self._state
 
     def status(self) -> tuple[ItemStatus, ...]:
+        # Items are only ever added to _done (never changed or removed): its size says all.
+        if self._status is not None and self._status[0] == len(self._done):
+            return self._status[1]
         out = []
         for item in self.items:
             done = self._done.get(item.name)
             waiting = tuple(r for r in item.requires if r not in self._done)
             out.append(ItemStatus(item, done is not None, done and done[0], done and done[1], waiting))
-        return tuple(out)
+        status = tuple(out)
+        self._status = (len(self._done), status)
+        return status
 
     def observe_phase(self, phase: FlightPhase, now_s: float) -> list[Action]:
         if phase in AIRBORNE_PHASES:

@@ -114,9 +114,15 @@ class RedLines:
         self._by_field: dict[str, list[_Watch]] = {}
         for w in self._watches:
             self._by_field.setdefault(w.red_line.field, []).append(w)
+        self._status: tuple[RedLineStatus, ...] | None = None
+        """The last status, until a watch takes a sample or changes level (asked for at every tick)."""
 
     def status(self) -> tuple[RedLineStatus, ...]:
-        return tuple(RedLineStatus(w.red_line, w.level, w.value, w.value_t_s) for w in self._watches)
+        if self._status is None:
+            self._status = tuple(
+                RedLineStatus(w.red_line, w.level, w.value, w.value_t_s) for w in self._watches
+            )
+        return self._status
 
     def update(
         self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float
@@ -124,6 +130,7 @@ class RedLines:
         """Take in ``samples`` and return the alert conditions that changed."""
         for sample in samples:
             for w in self._by_field.get(sample.field, ()):
+                self._status = None
                 w.value, w.value_t_s = sample.value, sample.t_s
                 w.red.update(not w.red_line.red.allows(sample.value), sample.t_s)
                 yellow = w.red_line.yellow
@@ -148,6 +155,7 @@ class RedLines:
         if level is w.level:
             return
         w.level = level
+        self._status = None
         shown = "no data" if w.value is None else f"{w.value:g}"
         if level is Level.NORMAL:
             out.append(

@@ -34,6 +34,9 @@ from gcs.tasks import background
 
 _log = logging.getLogger(__name__)
 
+_TICK = Tick()
+"""A value without fields: one will do for every tick."""
+
 
 class VehicleCommander(Protocol):
     """Carries out one command on the vehicle; returns a short description of the outcome.
@@ -150,7 +153,7 @@ class LaunchRunner:
 
     async def _ticks(self) -> None:
         while True:
-            self._apply(Tick())
+            self._apply(_TICK)
             await self._clock.sleep(self._tick_s)
 
     async def _command_worker(self) -> None:

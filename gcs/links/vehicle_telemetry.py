@@ -19,6 +19,7 @@ Choices:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,14 @@ class Translated:
     """The vehicle's count clock, from its COUNTDOWN message."""
 
 
+_NOTHING = Translated(None, ())
+"""What most messages give (a frozen value: one will do for all)."""
+
+_Handler = Callable[[Any, Any, float], Translated]
+_HANDLERS: dict[tuple[type, str], _Handler | None] = {}
+"""Each translator class's handler per message type, found once (translate runs for every message)."""
+
+
 @dataclass(slots=True)
 class _Engine:
     state: int
@@ -60,11 +69,14 @@ class VehicleTelemetryTranslator:
 
     def translate(self, msg: Any, t_s: float) -> Translated:
         """Map one message received at ``t_s`` (the runner's clock) onto state and samples."""
-        handler = getattr(self, f"_on_{msg.get_type().lower()}", None)
+        key = (type(self), msg.get_type())
+        try:
+            handler = _HANDLERS[key]
+        except KeyError:
+            handler = _HANDLERS[key] = getattr(key[0], f"_on_{key[1].lower()}", None)
         if handler is None:
-            return Translated(None, ())
-        result: Translated = handler(msg, t_s)
-        return result
+            return _NOTHING
+        return handler(self, msg, t_s)
 
     def _state(self, t_s: float) -> VehicleState | None:
         pos = self._position
@@ -84,17 +96,17 @@ class VehicleTelemetryTranslator:
 
     def _on_heartbeat(self, msg: Any, t_s: float) -> Translated:
         if msg.type != _MAV_TYPE_ROCKET:
-            return Translated(None, ())
+            return _NOTHING
         try:
             self.phase = FlightPhase(msg.custom_mode)
         except ValueError:
-            return Translated(None, ())  # a phase we do not know is not a phase we may act on
-        return Translated(None, ())
+            return _NOTHING  # a phase we do not know is not a phase we may act on
+        return _NOTHING
 
     def _on_countdown(self, msg: Any, t_s: float) -> Translated:
         t_count_s = float(msg.t_s)
         if not math.isfinite(t_count_s):
-            return Translated(None, ())
+            return _NOTHING
         lifted_off = int(msg.state) == CountdownDisplay.LIFTOFF
         return Translated(None, (), VehicleCount(t_count_s, lifted_off))
 
@@ -132,7 +144,7 @@ class VehicleTelemetryTranslator:
         fts = _RECOVERY_SYSTEM
         present = getattr(msg, "onboard_control_sensors_present_extended", 0) or 0
         if not present & fts:
-            return Translated(None, ())  # a vehicle that does not report its FTS: no data, not "ready"
+            return _NOTHING  # a vehicle that does not report its FTS: no data, not "ready"
         enabled = msg.onboard_control_sensors_enabled_extended & fts
         healthy = msg.onboard_control_sensors_health_extended & fts
         return Translated(None, (

@@ -2,13 +2,15 @@
 ever blocking the event loop. Knows nothing of the console, the broker, sockets or message contents
 (journal records go to the hub, if one is given, for whoever shows them).
 
-How it stays off the event loop and loses at most one flush interval (plus the milliseconds a
-flush takes):
+How it stays off the event loop and loses at most one flush interval of wall time (plus the
+milliseconds a flush takes):
 
 - ``record_frame`` / ``record_nmea`` / ``journal`` encode the record and append it to an in-memory
   queue per file: no I/O, no await.
-- ``run()`` (a task in the caller's TaskGroup) wakes every ``flush_interval_s`` of the injected
-  clock, at once after a critical event (commands, ACKs, aborts, alerts, phase changes...), and
+- ``run()`` (a task in the caller's TaskGroup) wakes every ``flush_interval_s`` of the flush clock
+  (wall time unless a test injects another: a crash is a wall-time event, whatever clock stamps
+  the records, so accelerated SITL does not fsync 100 times as often), at once after a critical
+  event (commands, ACKs, aborts, alerts, phase changes...), and
   when ``early_flush_bytes`` are waiting; each wake hands the queues to one dedicated writer thread,
   which appends each file's batch, fsyncs it, and rolls the file back if anything fails.
 - A failed batch (ENOSPC, EACCES, EIO) goes back to the front of its queue and is retried on the
@@ -39,7 +41,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol
 
-from gcs.clock import Clock
+from gcs.clock import Clock, WallClock
 from gcs.errors import RecorderDataLostError, RecorderError, RecorderWriteError
 from gcs.hub import Hub
 from gcs.recorder import nmea_log, tlog
@@ -70,7 +72,7 @@ from gcs.recorder.stamps import unix_us_from_s
 logger = logging.getLogger(__name__)
 
 MAX_FLUSH_INTERVAL_S = 0.25
-"""The promise of the design: a killed process loses at most this much."""
+"""The promise of the design: a killed process loses at most this much (wall seconds)."""
 
 _MIN_BACKLOG_BYTES = 1024
 
@@ -81,7 +83,8 @@ class RecorderSettings:
 
     Attributes:
         out_dir: folder that holds one sub-folder per session.
-        flush_interval_s: longest time a record waits in memory (clock seconds), at most 0.25.
+        flush_interval_s: longest time a record waits in memory (seconds of the flush clock: wall
+            time, whatever clock stamps the records), at most 0.25.
         tlog_segment_bytes: start ``flight-N.tlog`` segments of at most this size; ``None`` for one
             ``flight.tlog``.
         max_backlog_bytes: records waiting for one file (disk slow or failing) beyond which the
@@ -337,8 +340,11 @@ class SessionRecorder:
 
     Args:
         settings: where and how to record.
-        clock: stamps every record and drives the flush timer (simulation time in accelerated SITL,
-            where flushes then come more often in wall time, which only tightens the guarantee).
+        clock: stamps every record (simulation time in accelerated SITL).
+        flush_clock: paces the flush timer; default the wall clock. Durability is about crashes,
+            which happen in wall time: on the stamping clock a run at 100x would fsync 400 times a
+            wall second, and a simulation that pauses would not flush at all. Tests inject a
+            ``SimClock`` here to step the timer.
         platforms: sea platforms whose NMEA logs exist from the start (others are added on first use).
         opener: opens files for appending; a test puts a failing twin here.
         on_fault: called on the event loop with a ``RecorderWriteError`` when a file starts failing
@@ -359,10 +365,12 @@ class SessionRecorder:
         on_fault: FaultHandler | None = None,
         session_suffixes: Iterable[str] | None = None,
         hub: Hub | None = None,
+        flush_clock: Clock | None = None,
     ) -> None:
         self._settings = settings
         self._hub = hub
         self._clock = clock
+        self._flush_clock: Clock = WallClock() if flush_clock is None else flush_clock
         self._platforms = tuple(dict.fromkeys(check_platform_name(p) for p in platforms))
         self._on_fault = on_fault
         self._suffixes = session_suffixes
@@ -458,7 +466,7 @@ class SessionRecorder:
         logger.info("closed session %s", self._session_dir)
 
     async def run(self) -> None:
-        """Flush on the clock's timer and on critical events, until cancelled."""
+        """Flush on the flush clock's timer and on critical events, until cancelled."""
         self._check_open()
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self._timer(), name="recorder-flush-timer")
@@ -485,7 +493,7 @@ class SessionRecorder:
 
     async def _timer(self) -> None:
         while True:
-            await self._clock.sleep(self._settings.flush_interval_s)
+            await self._flush_clock.sleep(self._settings.flush_interval_s)
             self._wake.set()
 
     # --------------------------------------------------------------------------------- recording

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from gcs.launch.criteria import (
     CommitCriterion,
     CriterionCleared,
     CriterionState,
+    CriterionStatus,
     CriterionViolated,
     load_criteria,
 )
+from gcs.launch.gates import Gate
 from tests.unit.launch.helpers import CONFIGS, of_type
 
 PITCH = "landing_platform.pitch_max_10min_deg"
@@ -178,3 +181,60 @@ def test_mistakes_name_file_key_and_expectation(tmp_path: Path, text: str, key: 
         load_criteria(path)
     assert (info.value.path, info.value.key) == (path, key)
     assert expected in info.value.expected
+
+
+def _fresh_status(c: CommitCriteria) -> tuple[CriterionStatus, ...]:
+    """The statuses as they were built before caching: new objects from each rule's live state."""
+    return tuple(
+        CriterionStatus(r.criterion, r.state, r.value, r.value_t_s, r.tracker.since_s)
+        for r in c._rules  # the reference reads what the cache stands for
+    )
+
+
+def _fresh_gate(c: CommitCriteria) -> Gate:
+    """The gate as it was computed before caching: every blocking rule described afresh."""
+    blocking = [s.describe() for s in _fresh_status(c) if s.state.blocks]
+    if blocking:
+        more = f" (+{len(blocking) - 3} more)" if len(blocking) > 3 else ""
+        return Gate(False, "; ".join(blocking[:3]) + more)
+    return Gate(True, "all commit criteria go")
+
+
+def test_cached_statuses_and_gates_are_those_built_afresh_through_a_long_random_run() -> None:
+    """status() and gate() reuse what did not change; at every step of a seeded run over the shipped
+    criteria (values in and out of limits, NaN, repeats, gaps past max age, phase changes) they equal
+    the statuses and the gate built from scratch, so the cache never shows a stale reason."""
+    criteria = load_criteria(CONFIGS / "limits" / "commit-criteria.toml")
+    c = CommitCriteria(criteria)
+    rng = random.Random(20261126)
+    fields = sorted({r.field for r in criteria})
+    values = [0.0, 0.5, 1.0, 2.0, 2.9, 3.0, 3.1, 4.0, 9.0, 25.0, 100.0, -1.0, math.nan]
+    phases = [None, FlightPhase.SAFE, FlightPhase.STANDBY, FlightPhase.TERMINAL_COUNT, FlightPhase.ASCENT]
+    phase: FlightPhase | None = FlightPhase.STANDBY
+    now_s = 0.0
+    repeated = Sample(fields[0], 1.0, 0.0)
+    go_seen = no_go_seen = 0
+    for _ in range(3000):
+        step_s = rng.choice([0.0, 0.0, 0.0, 0.01, 0.1, 0.5, 1.0, 7.0])
+        if step_s:  # else new values at the very same instant (the same float object)
+            now_s += step_s
+        if rng.random() < 0.02:
+            phase = rng.choice(phases)
+        roll = rng.random()
+        if roll < 0.5:
+            samples = [
+                Sample(rng.choice(fields), rng.choice(values), now_s) for _ in range(rng.randint(1, 12))
+            ]
+        elif roll < 0.6:
+            samples = [repeated]  # the very same objects again: the cache's identity test must hold
+        else:
+            samples = []
+        c.update(samples, phase, now_s)
+        for _ in range(rng.randint(0, 3)):
+            gate = c.gate()
+            assert gate == _fresh_gate(c)
+            go_seen += gate.go
+            no_go_seen += not gate.go
+            assert c.status() == _fresh_status(c)
+    assert go_seen
+    assert no_go_seen

@@ -83,10 +83,10 @@ async def test_records_reach_their_files_and_the_manifest_closes(tmp_path: Path)
     assert entries[1].payload == {"command": "ARM"}
 
 
-async def test_the_timer_flushes_on_clock_time_and_not_before(tmp_path: Path) -> None:
+async def test_the_timer_flushes_on_the_flush_clock_and_not_before(tmp_path: Path) -> None:
     clock = SimClock(epoch_unix_s=EPOCH_S)
     async with (
-        SessionRecorder(settings(tmp_path, flush_interval_s=0.2), clock) as recorder,
+        SessionRecorder(settings(tmp_path, flush_interval_s=0.2), clock, flush_clock=clock) as recorder,
         asyncio.timeout(TIMEOUT_S),
         asyncio.TaskGroup() as tg,
     ):
@@ -109,10 +109,64 @@ async def test_the_timer_flushes_on_clock_time_and_not_before(tmp_path: Path) ->
         runner.cancel()
 
 
+async def test_simulated_time_racing_ahead_does_not_flush_only_the_flush_clock_does(tmp_path: Path) -> None:
+    """Accelerated SITL stamps records in simulated seconds; fsyncing on that clock cost a run at
+    100x 400 flushes a wall second. The timer keeps to its own (wall) clock, however fast the
+    stamps run."""
+    stamps = SimClock(epoch_unix_s=EPOCH_S)
+    wall = SimClock()
+    async with (
+        SessionRecorder(settings(tmp_path, flush_interval_s=0.25), stamps, flush_clock=wall) as recorder,
+        asyncio.timeout(TIMEOUT_S),
+        asyncio.TaskGroup() as tg,
+    ):
+        runner = tg.create_task(recorder.run(), name="recorder")
+        await recorder.wait_for_flushes(1)  # the session-start journal entry is critical
+        while wall.pending_sleepers < 1:
+            await asyncio.sleep(0)
+        for i in range(10):
+            stamps.advance(100.0)  # 1,000 simulated seconds: 4,000 flushes on the old timer
+            recorder.record_frame(frame_for(i))
+            for _ in range(5):
+                await asyncio.sleep(0)
+        assert recorder.stats.flushes == 1
+        assert recorder.stats.tlog.records_synced == 0
+        wall.advance(0.25)
+        stats = await recorder.wait_for_flushes(2)
+        assert stats.tlog.records_synced == 10
+        assert [r.unix_time_us for r in RecordedSession.open(recorder.session_dir).tlog_records()] == [
+            round((EPOCH_S + 100.0 * (i + 1)) * 1e6) for i in range(10)
+        ]
+        runner.cancel()
+
+
+async def test_by_default_the_timer_runs_on_the_wall_clock_even_if_the_stamps_stand_still(
+    tmp_path: Path,
+) -> None:
+    """The durability promise is in wall seconds: a simulation that stops (paused, or waiting on a
+    slow peer) must not keep its records in memory. Nothing here advances the stamping clock."""
+    stamps = SimClock(epoch_unix_s=EPOCH_S)
+    async with (
+        SessionRecorder(settings(tmp_path, flush_interval_s=0.02), stamps) as recorder,
+        asyncio.timeout(TIMEOUT_S),
+        asyncio.TaskGroup() as tg,
+    ):
+        runner = tg.create_task(recorder.run(), name="recorder")
+        await recorder.wait_for_flushes(1)
+        for i in range(5):
+            recorder.record_frame(frame_for(i))
+        flushed = recorder.stats.flushes
+        stats = await recorder.wait_for_flushes(flushed + 1)  # only the wall-clock timer can do it
+        assert stats.tlog.records_synced == 5
+        assert frames_on_disk(recorder.session_dir) == [frame_for(i) for i in range(5)]
+        assert stamps.monotonic_s() == 0.0
+        runner.cancel()
+
+
 async def test_critical_events_and_a_full_buffer_flush_without_waiting_for_the_timer(tmp_path: Path) -> None:
     clock = SimClock(epoch_unix_s=EPOCH_S)
     async with (
-        SessionRecorder(settings(tmp_path, early_flush_bytes=4000), clock) as recorder,
+        SessionRecorder(settings(tmp_path, early_flush_bytes=4000), clock, flush_clock=clock) as recorder,
         asyncio.timeout(TIMEOUT_S),
         asyncio.TaskGroup() as tg,
     ):

@@ -38,6 +38,7 @@ from typing import TextIO, cast
 import aiohttp
 
 from gcs.app import run_station
+from gcs.bridge.values import BridgeStats
 from gcs.clock import WallClock
 from gcs.hub import Hub
 from gcs.links.values import VehicleHeartbeat
@@ -187,6 +188,10 @@ async def soak(
                         "--nmea", f"udpout:127.0.0.1:{platform_port}"))  # fmt: skip
                     await _until(lambda: hub.latest(VehicleHeartbeat, 1) is not None, START_TIMEOUT_S,
                                  "vehicle heartbeat")  # fmt: skip
+                    if result.mqtt:
+                        # The bridge's socket is part of the steady state: a baseline taken while it
+                        # still connects is one fd short (seen in CI once the simulators started faster).
+                        await _until(lambda: _bridge_connected(hub), START_TIMEOUT_S, "MQTT bridge connected")
                     url = out.url()
                     assert url is not None, out.lines
                     result.baseline_fds = open_fds()
@@ -205,6 +210,11 @@ async def soak(
             for process in processes:
                 await _stop(process)
     return result
+
+
+def _bridge_connected(hub: Hub) -> bool:
+    stats = hub.latest(BridgeStats)
+    return stats is not None and stats.connected
 
 
 async def _run_consumers(

@@ -390,6 +390,7 @@ class SitlRunner:
         clock: RunnerClock,
         until_sim_s: float = math.inf,
         limit: Callable[[float], float] | None = None,
+        after_step: Callable[[], None] | None = None,
     ) -> None:
         """Keep simulated time at or ahead of (wall time since start) × ``speed`` until ``until_sim_s``.
 
@@ -398,7 +399,8 @@ class SitlRunner:
         if given, is a simulated time not to pass (``io.ground_pace``: as far ahead of the ground
         station as it may run); held there, the run waits, and once released goes on at ``speed``
         from where it was, without racing to make up the wait (``held_wall_s`` sums the waits).
-        Cancel the task to stop it.
+        ``after_step()``, if given, is called after every step, before the run yields (the MAVLink
+        endpoint serves its streams by simulated time from it). Cancel the task to stop it.
         """
         if not speed > 0:
             raise ValueError(f"speed must be > 0, got {speed}")
@@ -417,6 +419,8 @@ class SitlRunner:
                     continue
             if math.isinf(speed):
                 self.step(min(self.time_s + _CHUNK_SIM_S, cap))
+                if after_step is not None:
+                    after_step()
                 await clock.sleep(0.0)
                 continue
             target = start_sim + (clock.monotonic_s() - start_wall) * speed
@@ -424,6 +428,8 @@ class SitlRunner:
                 # One tick past the target keeps simulated time ahead of the wall; chunks bound the
                 # time between yields when the machine cannot keep up.
                 self.step(min(target + self.control_tick_s, self.time_s + _BEHIND_CHUNK_SIM_S, cap))
+                if after_step is not None:
+                    after_step()
                 await clock.sleep(0.0)
             else:
                 await clock.sleep((self.time_s - target) / speed)

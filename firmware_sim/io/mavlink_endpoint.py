@@ -10,7 +10,10 @@ reads messages, asks them, sends what they return, and polls the clock.
 Time: ``sim_time_s()`` is the simulation clock the flight computer runs on (the lockstep runner's,
 or the wall clock scaled by ``--speed`` on a bare flight computer); rates and timestamps use it.
 The shell polls every ``poll_s`` of wall time, which caps each stream at 1 / ``poll_s`` per second
-of wall time however fast the simulation runs. Signing uses the wall clock (see ``signing``).
+of wall time however fast the simulation runs; and, told by the runner after each of its steps
+(``stepped``), at least every ``max_poll_gap_sim_s`` of simulated time, so a runner racing to catch up
+(after a slow flight phase, or with its process descheduled) leaves no long gaps in the 1 Hz streams.
+Signing uses the wall clock (see ``signing``).
 
 The flight computer is called from this task only between the runner's ticks (one event loop, no
 threads), so a command acts at a well-defined simulation time. Knows nothing of physics.
@@ -56,9 +59,10 @@ CAPABILITIES = (
     | S.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_C_CAST
 )
 _PARAM_BURST = 16
+"""PARAM_VALUEs sent back to back before yielding (a 921600-baud serial link takes ~16 in 7 ms)."""
 PACE_REQUEST_WALL_S = 0.02
 """Ground-paced SITL: a TIMESYNC request this often (wall s), so the hold follows the ground closely."""
-"""PARAM_VALUEs sent back to back before yielding (a 921600-baud serial link takes ~16 in 7 ms)."""
+_SYSTEM_TIME = S.MAVLINK_MSG_ID_SYSTEM_TIME
 
 
 class FlightComputerLike(Protocol):
@@ -90,6 +94,11 @@ class EndpointSettings:
     telemetry_hz: float = 4.0
     """Default rate of the fast streams (position, attitude, IMU, SYSTEM_TIME), per simulated second."""
     poll_s: float = 0.01
+    max_poll_gap_sim_s: float = 1.0
+    """Streams are served at least this often in simulated time too. A ground station judges ages in
+    simulated seconds: after the ascent (slower than 100x on two cores) a runner asked 100x raced
+    through 8 simulated seconds between two 10 ms polls and the station called the vehicle lost;
+    its 3 s-old flight termination status held the count."""
     mission_timeout_s: float = 1.0
     mission_retries: int = 5
 
@@ -144,6 +153,8 @@ class VehicleEndpoint:
         self._events_sent = 0
         self._param_stream: asyncio.Task[None] | None = None
         self._group: asyncio.TaskGroup | None = None
+        self._polled_sim_s = -math.inf
+        self._wake: asyncio.Future[None] | None = None
 
     async def run(self) -> None:
         """Serve until cancelled."""
@@ -159,7 +170,14 @@ class VehicleEndpoint:
             now_s = self._sim_time_s()
             snapshot = self._fc.telemetry()
             out: list[Any] = []
-            for msg_id in self.rates.due(now_s):
+            due = self.rates.due(now_s)
+            if _SYSTEM_TIME in due:
+                # SYSTEM_TIME leads its burst: a station that follows the simulator's clock stamps the
+                # rest of the burst with this poll's time, not the last one's (a poll is 1 simulated
+                # second at 100x, and 1 Hz statuses stamped so looked 2-3 s old).
+                due.remove(_SYSTEM_TIME)
+                due.insert(0, _SYSTEM_TIME)
+            for msg_id in due:
                 out.extend(vehicle_telemetry.build(msg_id, snapshot, self._context))
             out.extend(self._events_of(snapshot))
             out.extend(self.commands.follow_ups())
@@ -168,8 +186,29 @@ class VehicleEndpoint:
             if self.ground_pace is not None and wall_s - self._pace_asked_wall_s >= PACE_REQUEST_WALL_S:
                 self._pace_asked_wall_s = wall_s
                 out.append(S.MAVLink_timesync_message(0, self.ground_pace.request_ts1(now_s)))
+            self._polled_sim_s = now_s
             await self.port.send_all(out)
-            await asyncio.sleep(self._settings.poll_s)
+            await self._next_poll()
+
+    async def _next_poll(self) -> None:
+        """Until ``poll_s`` of wall time has passed or ``stepped`` finds a poll due by simulated time."""
+        loop = asyncio.get_running_loop()
+        wake: asyncio.Future[None] = loop.create_future()
+        self._wake = wake
+        timer = loop.call_later(self._settings.poll_s, _release, wake)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            self._wake = None
+
+    def stepped(self) -> None:
+        """The runner has advanced simulated time: poll now if ``max_poll_gap_sim_s`` has gone by."""
+        wake = self._wake
+        if wake is not None and not wake.done() and (
+            self._sim_time_s() - self._polled_sim_s >= self._settings.max_poll_gap_sim_s
+        ):
+            wake.set_result(None)
 
     def _new_events(self) -> list[Any]:
         return self._events_of(self._fc.telemetry())
@@ -297,3 +336,8 @@ class VehicleEndpoint:
         return S.MAVLink_autopilot_version_message(
             CAPABILITIES, software, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0, 0, uid, [0] * 18
         )
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -247,7 +247,8 @@ async def serve_vehicle(
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(endpoint.run(), name="firmware-sim.endpoint")]
             if runner is not None:
-                running = runner.run(options.speed, WallClock(), limit=pace.limit_s if pace else None)
+                running = runner.run(options.speed, WallClock(), limit=pace.limit_s if pace else None,
+                                     after_step=endpoint.stepped)
                 tasks.append(group.create_task(running, name="firmware-sim.runner"))
             if bridge is not None:
                 tasks.append(group.create_task(bridge.run(), name="firmware-sim.hil"))

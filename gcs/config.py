@@ -145,8 +145,11 @@ class PlatformStationConfig:
 class PlatformFeedRatesConfig:
     """How often a platform's sensors send each kind of value (``[platforms.expected_rates]``).
 
-    A value older than ``stale_after_periods`` of its period is stale. Defaults are the low end
-    of common sensor rates: GNSS 1 Hz, gyro 10 Hz, motion reference unit 10 Hz, anemometer 1 Hz.
+    A value older than ``stale_after_periods`` of its period is stale, and never one younger than
+    ``stale_floor_s``: accelerated SITL sets it (``gcs sitl`` at 100x: 5 simulated seconds, 50 ms of
+    wall time), since a simulated sensor box cannot send more often than the machine runs it. Defaults
+    are the low end of common sensor rates: GNSS 1 Hz, gyro 10 Hz, motion reference unit 10 Hz,
+    anemometer 1 Hz.
     """
 
     position_hz: float = 1.0
@@ -155,6 +158,7 @@ class PlatformFeedRatesConfig:
     motion_hz: float = 10.0
     wind_hz: float = 1.0
     stale_after_periods: float = 3.0
+    stale_floor_s: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("position_hz", "velocity_hz", "heading_hz", "motion_hz", "wind_hz"):
@@ -162,6 +166,8 @@ class PlatformFeedRatesConfig:
                 raise _Invalid(name, "a rate > 0 and <= 1000 Hz", getattr(self, name))
         if not 1.0 <= self.stale_after_periods <= 1000.0:
             raise _Invalid("stale_after_periods", "a number from 1 to 1000", self.stale_after_periods)
+        if not 0.0 <= self.stale_floor_s <= 3600.0:
+            raise _Invalid("stale_floor_s", "seconds from 0 to 3600", self.stale_floor_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +178,9 @@ class PlatformLinkConfig:
     are counted either way). ``invert_heave`` is for a unit whose heave sign differs from its
     format's documented one (docs/nmea.md, open points). ``maxima_min_window_s``: the deck state
     reports 10-minute maxima only once the motion data spans this long. ``publish_rate_hz`` caps
-    how often deck motion and deck state are published. See docs/sea-platform.md.
+    how often deck motion and deck state are published. ``motion_rate_span_s``: deck rates are the
+    least-squares slope of the motion samples over this span (longer for a slow unit, and in
+    accelerated SITL). See docs/sea-platform.md.
     """
 
     name: str
@@ -187,6 +195,7 @@ class PlatformLinkConfig:
     expected_rates: PlatformFeedRatesConfig = field(default_factory=PlatformFeedRatesConfig)
     maxima_min_window_s: float = 60.0
     publish_rate_hz: float = 10.0
+    motion_rate_span_s: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -197,6 +206,8 @@ class PlatformLinkConfig:
             raise _Invalid("maxima_min_window_s", "seconds from 0 to 600", self.maxima_min_window_s)
         if not 0.0 < self.publish_rate_hz <= 1000.0:
             raise _Invalid("publish_rate_hz", "a rate > 0 and <= 1000 Hz", self.publish_rate_hz)
+        if not 0.01 <= self.motion_rate_span_s <= 60.0:
+            raise _Invalid("motion_rate_span_s", "seconds from 0.01 to 60", self.motion_rate_span_s)
 
 
 class PlatformRole(enum.Enum):

@@ -9,10 +9,11 @@ reads messages, asks them, sends what they return, and polls the clock.
 
 Time: ``sim_time_s()`` is the simulation clock the flight computer runs on (the lockstep runner's,
 or the wall clock scaled by ``--speed`` on a bare flight computer); rates and timestamps use it.
-The shell polls every ``poll_s`` of wall time, which caps each stream at 1 / ``poll_s`` per second
-of wall time however fast the simulation runs; and, told by the runner after each of its steps
-(``stepped``), at least every ``max_poll_gap_sim_s`` of simulated time, so a runner racing to catch up
-(after a slow flight phase, or with its process descheduled) leaves no long gaps in the 1 Hz streams.
+The shell polls every ``poll_s`` of wall time, and, told by the runner after each of its steps
+(``stepped``), whenever a stream falls due in simulated time: so with the physics in the loop every
+stream keeps its rate per simulated second at any speed (a ground station at 100x sees what it sees
+at 1x; the ground pacing keeps it from being flooded). A bare flight computer or a HIL bridge is
+polled by the wall clock only, which caps each stream at 1 / ``poll_s`` per second of wall time.
 Signing uses the wall clock (see ``signing``).
 
 The flight computer is called from this task only between the runner's ticks (one event loop, no
@@ -94,11 +95,6 @@ class EndpointSettings:
     telemetry_hz: float = 4.0
     """Default rate of the fast streams (position, attitude, IMU, SYSTEM_TIME), per simulated second."""
     poll_s: float = 0.01
-    max_poll_gap_sim_s: float = 1.0
-    """Streams are served at least this often in simulated time too. A ground station judges ages in
-    simulated seconds: after the ascent (slower than 100x on two cores) a runner asked 100x raced
-    through 8 simulated seconds between two 10 ms polls and the station called the vehicle lost;
-    its 3 s-old flight termination status held the count."""
     mission_timeout_s: float = 1.0
     mission_retries: int = 5
 
@@ -153,7 +149,7 @@ class VehicleEndpoint:
         self._events_sent = 0
         self._param_stream: asyncio.Task[None] | None = None
         self._group: asyncio.TaskGroup | None = None
-        self._polled_sim_s = -math.inf
+        self._next_due_sim_s = -math.inf
         self._wake: asyncio.Future[None] | None = None
 
     async def run(self) -> None:
@@ -173,8 +169,8 @@ class VehicleEndpoint:
             due = self.rates.due(now_s)
             if _SYSTEM_TIME in due:
                 # SYSTEM_TIME leads its burst: a station that follows the simulator's clock stamps the
-                # rest of the burst with this poll's time, not the last one's (a poll is 1 simulated
-                # second at 100x, and 1 Hz statuses stamped so looked 2-3 s old).
+                # rest of the burst with this poll's time, not the previous one's (at 100x with wall
+                # polls, 1 Hz statuses stamped so looked 2-3 simulated seconds old).
                 due.remove(_SYSTEM_TIME)
                 due.insert(0, _SYSTEM_TIME)
             for msg_id in due:
@@ -186,7 +182,7 @@ class VehicleEndpoint:
             if self.ground_pace is not None and wall_s - self._pace_asked_wall_s >= PACE_REQUEST_WALL_S:
                 self._pace_asked_wall_s = wall_s
                 out.append(S.MAVLink_timesync_message(0, self.ground_pace.request_ts1(now_s)))
-            self._polled_sim_s = now_s
+            self._next_due_sim_s = self.rates.next_due_s()
             await self.port.send_all(out)
             await self._next_poll()
 
@@ -203,11 +199,15 @@ class VehicleEndpoint:
             self._wake = None
 
     def stepped(self) -> None:
-        """The runner has advanced simulated time: poll now if ``max_poll_gap_sim_s`` has gone by."""
+        """The runner has advanced simulated time: poll now if a stream has fallen due.
+
+        Polled by the wall clock only, a runner asked 100x left the fast streams at ~1 Hz of
+        simulated time, and after the ascent (slower than 100x on two cores) raced through 8
+        simulated seconds between two 10 ms polls: the station's range safety saw gaps in the
+        vehicle state, its launch control a 3 s-old flight termination status (an automatic hold).
+        """
         wake = self._wake
-        if wake is not None and not wake.done() and (
-            self._sim_time_s() - self._polled_sim_s >= self._settings.max_poll_gap_sim_s
-        ):
+        if wake is not None and not wake.done() and self._sim_time_s() >= self._next_due_sim_s:
             wake.set_result(None)
 
     def _new_events(self) -> list[Any]:

@@ -2,9 +2,10 @@
 
 Intervals count in the clock the caller passes, which for the vehicle is simulation time: a
 ground station that follows the simulator's clock (SYSTEM_TIME) then sees heartbeats and
-telemetry at their nominal rates at any ``--speed``. ``due(now_s)`` returns a message at most once
-per call, whatever time has passed, so the caller's polling period caps every stream's wall-clock
-rate and an accelerated run cannot flood a slow link; missed periods are not replayed.
+telemetry at their nominal rates at any ``--speed``, as long as the caller polls by that clock
+(``next_due_s``). ``due(now_s)`` returns a message at most once per call, whatever time has passed:
+missed periods are not replayed, so a caller that polls by the wall clock only caps every stream's
+wall-clock rate (a bare flight computer at ``--speed`` on a slow link).
 
 Knows nothing of sockets, asyncio or how a message is built.
 """
@@ -55,6 +56,18 @@ class MessageRates:
             return 0
         interval = self._interval_s[msg_id]
         return -1 if math.isinf(interval) else round(interval * 1e6)
+
+    def next_due_s(self) -> float:
+        """When the next stream falls due (-inf: one never sent yet is due now; inf: all off)."""
+        soonest = math.inf
+        for msg_id, interval in self._interval_s.items():
+            if math.isinf(interval):
+                continue
+            next_s = self._next_s.get(msg_id)
+            if next_s is None:
+                return -math.inf
+            soonest = min(soonest, next_s)
+        return soonest
 
     def due(self, now_s: float) -> list[int]:
         """The message ids to send now, in id order."""

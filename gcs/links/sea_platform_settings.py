@@ -55,6 +55,7 @@ class SeaPlatformSettings:
         station: the assigned station; None: no station keeping error, never on station.
         expected_intervals_s: per feed kind, the interval its sensor sends at.
         stale_after_intervals: a value older than this many of its intervals is stale.
+        stale_floor_s: ...but no value younger than this (accelerated SITL; 0 otherwise).
         window_s, bucket_s, rate_span_s: the deck motion tracker (see ``gcs.domain.deck_motion``).
         maxima_min_window_s: the deck state carries the maxima only once motion data spans this long.
         publish_interval_s: deck motion and deck state are published at most this often.
@@ -74,6 +75,7 @@ class SeaPlatformSettings:
     station: StationAssignment | None = None
     expected_intervals_s: Mapping[FeedKind, float] = field(default_factory=lambda: DEFAULT_INTERVALS_S)
     stale_after_intervals: float = 3.0
+    stale_floor_s: float = 0.0
     window_s: float = HELIDECK_WINDOW_S
     bucket_s: float = DEFAULT_BUCKET_S
     rate_span_s: float = DEFAULT_RATE_SPAN_S
@@ -98,14 +100,15 @@ class SeaPlatformSettings:
             self.publish_interval_s,
             self.health_interval_s,
         ]
-        if not all(math.isfinite(v) and v > 0 for v in positive) or self.maxima_min_window_s < 0:
+        if (not all(math.isfinite(v) and v > 0 for v in positive) or self.maxima_min_window_s < 0
+                or not (math.isfinite(self.stale_floor_s) and self.stale_floor_s >= 0)):
             raise ValueError(f"SeaPlatformSettings needs positive intervals, got {self!r}")
         if self.max_raw_line_bytes < self.max_line_chars:
             raise ValueError("max_raw_line_bytes must be at least max_line_chars")
 
     def stale_after_s(self, kind: FeedKind) -> float:
         """Age beyond which a value of ``kind`` is stale."""
-        return self.expected_intervals_s[kind] * self.stale_after_intervals
+        return max(self.expected_intervals_s[kind] * self.stale_after_intervals, self.stale_floor_s)
 
     @classmethod
     def from_config(cls, config: PlatformLinkConfig) -> SeaPlatformSettings:
@@ -136,6 +139,8 @@ class SeaPlatformSettings:
                 FeedKind.WIND: 1.0 / rates.wind_hz,
             },
             stale_after_intervals=rates.stale_after_periods,
+            stale_floor_s=rates.stale_floor_s,
+            rate_span_s=config.motion_rate_span_s,
             maxima_min_window_s=config.maxima_min_window_s,
             publish_interval_s=1.0 / config.publish_rate_hz,
         )

@@ -35,6 +35,7 @@ from gcs.clock import FollowerClock
 from gcs.config import (
     GcsConfig,
     LaunchConfig,
+    PlatformFeedRatesConfig,
     PlatformLinkConfig,
     PlatformRole,
     PlatformStationConfig,
@@ -167,7 +168,10 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
     )
     platforms = tuple(
         PlatformLinkConfig(name=p.name, connection=platform_links[p.name], role=_ROLES[p.role],
-                           station=_assigned_station(p.config))
+                           station=_assigned_station(p.config),
+                           expected_rates=PlatformFeedRatesConfig(
+                               stale_floor_s=feed_stale_floor_s(options.speed)),
+                           motion_rate_span_s=deck_rate_span_s(options.speed))
         for p in scenario.platforms
     )
     return dataclasses.replace(
@@ -195,6 +199,41 @@ def station_config(scenario: Scenario, options: RunOptions, *, vehicle_port: int
         mqtt=dataclasses.replace(base.mqtt, enabled=True, url=options.mqtt_url)
         if options.mqtt_url is not None else dataclasses.replace(base.mqtt, enabled=False),
     )
+
+
+FEED_STALE_FLOOR_WALL_S = 0.05
+"""At speed, no platform value is stale younger than this much wall time (in simulated seconds)."""
+
+
+def feed_stale_floor_s(speed: float) -> float:
+    """The platform feeds' ``stale_floor_s`` for a run at ``speed``, in simulated seconds.
+
+    A simulated sensor box sends no more often than it runs: it looks at its clock every 2 ms of
+    wall time at best, and a loaded two-core machine leaves a process unscheduled for tens of ms.
+    At 100x a 10 Hz motion feed (stale after 3 periods: 0.3 simulated s, 3 ms of wall time) came
+    every 0.2-0.3 simulated s, and the landing barge's deck turned NaN and back ~100 times in a
+    cargo run ("pitch max 10 min deg nan"). So at speed a value is stale only after 50 ms of wall
+    time: 5 simulated seconds at 100x, 0.5 at 10x, and at 1x the rates' own rule (0.05 s is
+    shorter than any of them).
+    """
+    return FEED_STALE_FLOOR_WALL_S * max(1.0, speed)
+
+
+DECK_RATE_SPAN_S = 0.5
+"""The deck rates' span at 1x (``gcs.domain.deck_motion.DEFAULT_RATE_SPAN_S``)."""
+DECK_RATE_SPAN_WALL_S = 0.02
+"""At speed, the deck rates' span is at least this much wall time (in simulated seconds)."""
+
+
+def deck_rate_span_s(speed: float) -> float:
+    """The platform feeds' ``motion_rate_span_s`` for a run at ``speed``, in simulated seconds.
+
+    A rate needs samples over half its span, and at 100x a box's motion samples come 0.2-0.3
+    simulated seconds apart (more when it is descheduled): over 0.5 s the deck's rates were NaN
+    ~300 times in a cargo run. Over 20 ms of wall time (2 simulated seconds at 100x, 0.5 s up to 25x)
+    they are known; the slope over 2 s of a 6-9 s swell is 90-95 % of its peak rate.
+    """
+    return max(DECK_RATE_SPAN_S, DECK_RATE_SPAN_WALL_S * speed)
 
 
 RECOVERY_GRACE_S = 60.0
@@ -274,6 +313,7 @@ def vehicle_argv(
     argv = ["-m", "firmware_sim", "vehicle", "--config", spec.config, "--speed", f"{speed:g}",
             "--seed", str(spec.seed), "--connect", f"udpout:127.0.0.1:{vehicle_port}",
             "--telemetry-hz", f"{spec.telemetry_hz:g}", "--ground-lead-s", f"{ground_lead_s(speed):g}",
+            "--coast-tick-s", f"{coast_tick_s(load_range(scenario.station.range).data_gap_caution_s):g}",
             *_faults_argv(scenario)]
     if params_file is not None:
         argv += ["--params-file", str(params_file)]
@@ -282,6 +322,21 @@ def vehicle_argv(
     for platform in scenario.platforms:
         argv += ["--platform", f"{platform.sysid}:{platform.config}"]
     return argv
+
+
+COAST_TICK_MAX_S = 1.0
+"""The simulated vehicle's longest coast tick (``firmware-sim vehicle --coast-tick-s`` default)."""
+
+
+def coast_tick_s(data_gap_caution_s: float) -> float:
+    """The vehicle's coast tick for a range whose data-gap caution is ``data_gap_caution_s``.
+
+    Above the air the simulated vehicle takes long ticks, and its state changes (and is reported)
+    once a tick. With 1 s ticks and a 1 s caution (the cargo range) range safety called "no vehicle
+    state for 1.0 s" and "flowing again" 300-570 times in every cargo run's coast: the ticks are at
+    most half the caution.
+    """
+    return min(COAST_TICK_MAX_S, data_gap_caution_s / 2.0)
 
 
 def _faults_argv(scenario: Scenario) -> list[str]:

@@ -43,6 +43,11 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
             "one of launch, landing",
         ),
         ("platforms = 'barge'\n", "platforms", "an array"),
+        (
+            "[[platforms]]\nname = 'b'\nconnection = 'x'\n[platforms.expected_rates]\nstale_floor_s = -1\n",
+            "platforms[0].expected_rates.stale_floor_s",
+            "seconds from 0 to 3600",
+        ),
         ("[console]\nport = 70000\n", "console.port", "an integer from 0 to 65535"),
     ],
 )

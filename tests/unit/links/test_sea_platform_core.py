@@ -400,6 +400,28 @@ def test_stale_inputs_become_nan_so_the_assessment_names_them() -> None:
     assert health.stale == frozenset(FeedKind)
 
 
+def test_a_stale_floor_keeps_sparse_motion_fresh_until_it_has_gone_by() -> None:
+    # Accelerated SITL: the motion unit's 10 Hz (stale after 0.3 s) comes every 0.5 simulated s.
+    sparse = Feed()
+    floored = Feed(stale_floor_s=2.0)
+    for t_s in (0.0, 0.5, 1.0, 1.5):
+        for feed in (sparse, floored):
+            feed.feed(t_s, format_psxn23(-2.0, 1.5, 300.5, 0.4))
+    _, between = sparse.core.tick(at(1.9))
+    assert isinstance(between, DeckState)
+    assert math.isnan(between.pitch_deg)
+    _, between = floored.core.tick(at(1.9))
+    assert isinstance(between, DeckState)
+    assert between.pitch_deg == 1.5
+    # The floor only raises the rule: silent past it, the quantities are unknown again.
+    health, after = floored.core.tick(at(3.6))
+    assert isinstance(after, DeckState)
+    assert math.isnan(after.pitch_deg)
+    assert isinstance(health, PlatformFeedHealth)
+    assert FeedKind.MOTION in health.stale
+    assert make_settings(stale_floor_s=2.0).stale_after_s(FeedKind.POSITION) == 3.0  # 3 periods of 1 s
+
+
 def test_maxima_wait_for_enough_data_in_the_deck_state_only() -> None:
     feed = Feed(maxima_min_window_s=60.0)
     for i in range(62 * 10):

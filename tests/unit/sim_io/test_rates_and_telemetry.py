@@ -35,6 +35,19 @@ def test_streams_follow_their_rate_and_never_burst_after_a_time_jump() -> None:
     assert rates.due(100.1) == []
 
 
+def test_the_next_due_time_is_the_soonest_stream() -> None:
+    rates = MessageRates({HB: 1.0, POS: 4.0})
+    assert rates.next_due_s() == -math.inf  # never sent: due now
+    assert rates.due(10.0) == [HB, POS]
+    assert rates.next_due_s() == 10.25
+    assert rates.due(10.25) == [POS]
+    assert rates.next_due_s() == 10.5
+    rates.set_interval_us(POS, -1)
+    assert rates.next_due_s() == 11.0
+    rates.set_interval_us(HB, -1)
+    assert rates.next_due_s() == math.inf
+
+
 def test_set_message_interval_changes_stops_and_restores() -> None:
     rates = MessageRates({HB: 1.0, POS: 4.0})
     assert rates.set_interval_us(POS, 100_000)[0] == S.MAV_RESULT_ACCEPTED

@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from gcs.recorder.session import RecordedSession
-from gcs.sitl.mission import RunOptions, run_scenario
+from gcs.sitl.mission import RunOptions, RunResult, run_scenario
 from gcs.sitl.scenario import find_scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,6 +164,9 @@ async def _run(args: argparse.Namespace, out_dir: Path) -> int:
         print(f"    {line}")
     print(f"  whole stack: {result.simulated_s:,.0f} simulated s in {result.wall_s:,.1f} wall s = "
           f"{factor:,.1f}x real time (asked {args.speed:g}x)")
+    print("  by phase (simulated s / wall s = pace): " + "; ".join(
+        f"{name} {sim_s:,.0f}/{wall_s:,.1f} = {sim_s / max(wall_s, 1e-9):,.0f}x"
+        for name, sim_s, wall_s in _phase_paces(result)))
     print(f"  CPU: ground station {own_s:,.1f} s ({own_s / result.wall_s:.0%} of a core), simulator "
           f"processes {children_s:,.1f} s ({children_s / result.wall_s:.0%})")
     simulated_s = max(result.simulated_s, 1e-9)
@@ -176,6 +179,17 @@ async def _run(args: argparse.Namespace, out_dir: Path) -> int:
           f"{missing:,} missing by sequence number ({missing / max(seen + missing, 1):.3%}); recorder "
           f"dropped {tlog.get('records_dropped', '?')}, write errors {tlog.get('write_errors', '?')}")
     return 0 if result.verdict.passed or args.ignore_verdict else 1
+
+
+def _phase_paces(result: RunResult) -> list[tuple[str, float, float]]:
+    """(phase, simulated s, wall s) of each stretch: start-up until the first phase was seen, then
+    each phase the vehicle reported until the next (a phase seen twice counts once per stretch)."""
+    marks = [("start-up", 0.0, result.start_wall_s)]
+    marks += [(m.phase.config_name, m.simulated_s, m.wall_s) for m in result.phase_marks]
+    ends = [(sim_s, wall_s) for _, sim_s, wall_s in marks[1:]]
+    ends.append((result.simulated_s, result.start_wall_s + result.wall_s))
+    return [(name, end_sim - sim_s, end_wall - wall_s)
+            for (name, sim_s, wall_s), (end_sim, end_wall) in zip(marks, ends, strict=True)]
 
 
 def main(argv: list[str]) -> int:

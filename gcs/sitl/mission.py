@@ -105,11 +105,24 @@ class ConsoleHold:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseMark:
+    """The vehicle was first seen in ``phase`` at ``simulated_s`` (station clock), ``wall_s`` (loop time)."""
+
+    phase: FlightPhase
+    simulated_s: float
+    wall_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     verdict: Verdict
     session_dir: Path
     wall_s: float
     simulated_s: float
+    phase_marks: tuple[PhaseMark, ...] = ()
+    """Where each phase began; with ``simulated_s`` and the run's end, each phase's pace."""
+    start_wall_s: float = 0.0
+    """The run's start in loop time (the phase marks' wall origin)."""
 
 
 PLATFORM_BAUD = 57600
@@ -235,6 +248,9 @@ def deck_rate_span_s(speed: float) -> float:
     """
     return max(DECK_RATE_SPAN_S, DECK_RATE_SPAN_WALL_S * speed)
 
+
+_JUDGED_MESSAGES = frozenset({"GLOBAL_POSITION_INT", "HEARTBEAT"})
+"""What the scenario's judge translates: the vehicle's states (positions) and phases (heartbeats)."""
 
 RECOVERY_GRACE_S = 60.0
 """Simulated seconds a run at rest waits for the recovery checklist before it is judged anyway."""
@@ -385,6 +401,8 @@ class MissionFlight:
         self.stop = stop
         self.out = out
         self.seen = Observations()
+        self.phase_marks: list[PhaseMark] = []
+        """Where each phase the vehicle reported began, in simulated and wall time."""
         self.timed_out = False
         self.failure: str | None = None
         self.parts: StationParts | None = None
@@ -515,15 +533,22 @@ class MissionFlight:
     async def _observe_vehicle(self) -> None:
         async with self.hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, replay_latest=False) as feed:
             async for keyed in feed:
-                out = self._translator.translate(keyed.value.msg, self.clock.unix_time_s())
                 msg = keyed.value.msg
-                if msg.get_type() == "SYSTEM_TIME":
+                kind = msg.get_type()
+                if kind == "SYSTEM_TIME":
                     self.clock.observe(msg.time_boot_ms / 1000.0)
+                if kind not in _JUDGED_MESSAGES:
+                    continue  # the judge looks at states and phases only (half the frames are engines)
+                out = self._translator.translate(msg, self.clock.unix_time_s())
                 if out.state is not None:
                     self.seen.vehicle_state(out.state)
-                elif msg.get_type() == "HEARTBEAT":
+                elif kind == "HEARTBEAT":
                     with contextlib.suppress(ValueError):
                         self.seen.vehicle_phase(FlightPhase(msg.custom_mode))
+                phase = self.seen.phase
+                if phase is not None and (not self.phase_marks or self.phase_marks[-1].phase is not phase):
+                    self.phase_marks.append(
+                        PhaseMark(phase, self.clock.monotonic_s(), asyncio.get_running_loop().time()))
                 if self.finished():
                     phase = self.seen.phase
                     self._say(f"recovery checklist {'open' if self.seen.recovery_open else 'done'}")
@@ -671,7 +696,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions, *, out: TextIO =
     verdict = flight.verdict if flight.verdict is not None else flight.judge_now()
     end_wall_s, end_simulated_s = flight.ended_at or (loop.time(), clock.monotonic_s())
     wall_s = end_wall_s - wall_start_s
-    result = RunResult(verdict, session_dir, wall_s, end_simulated_s)
+    result = RunResult(verdict, session_dir, wall_s, end_simulated_s, tuple(flight.phase_marks), wall_start_s)
     (session_dir / "verdict.json").write_text(json.dumps({
         "scenario": scenario.name, "passed": verdict.passed, "speed": options.speed,
         "wall_s": round(wall_s, 3), "simulated_s": round(result.simulated_s, 3),

@@ -43,7 +43,7 @@ class Constants:
     sqrt_inv_nose_radius: float
     mach_table: FloatArray
     drag_table: FloatArray
-    one: _OneVehicle | None = field(default=None)
+    one: OneVehicle | None = field(default=None)
 
     @classmethod
     def of(cls, model: VehicleModel) -> Constants:
@@ -63,12 +63,12 @@ class Constants:
             float(np.sqrt(1.0 / cfg.structure.nose_radius_m)),
             model.drag_curve.mach,
             model.drag_curve.drag_coefficient,
-            _OneVehicle.of(model) if model.count == 1 else None,
+            OneVehicle.of(model) if model.count == 1 else None,
         )
 
 
 @dataclass(frozen=True, slots=True)
-class _OneVehicle:
+class OneVehicle:
     """The tables of a one-vehicle model as Python lists, for ``derivative``'s scalar path.
 
     A SITL runner flies one vehicle, and for one vehicle each numpy call costs more than the
@@ -91,7 +91,7 @@ class _OneVehicle:
     gusts: list[tuple[float, float, float, float]]  # (rate, wavenumber, north phase, east phase)
 
     @classmethod
-    def of(cls, model: VehicleModel) -> _OneVehicle:
+    def of(cls, model: VehicleModel) -> OneVehicle:
         atmosphere, wind = model.atmosphere, model.wind
         rates = wind.gust_rate_radps[:, 0].tolist()
         return cls(
@@ -174,6 +174,32 @@ def turned(
 
 _NEXT = np.array([1, 2, 0])
 _PREVIOUS = np.array([2, 0, 1])
+
+Vector3 = tuple[float, float, float]
+
+
+def turned_one(vectors: Sequence[Vector3], rate: Vector3, accel: Vector3, time_s: float) -> list[Vector3]:
+    """``turned`` for one vehicle at one time, in floats: the same operations in the same order
+    (numpy sums three rows one after the other), so the same numbers, at a twentieth of the cost."""
+    half_t2 = 0.5 * time_s * time_s
+    p0 = rate[0] * time_s + accel[0] * half_t2
+    p1 = rate[1] * time_s + accel[1] * half_t2
+    p2 = rate[2] * time_s + accel[2] * half_t2
+    theta2 = p0 * p0 + p1 * p1 + p2 * p2
+    a = 1.0 - theta2 * (1.0 / 6.0 - theta2 * (1.0 / 120.0 - theta2 / 5040.0))
+    b = 0.5 - theta2 * (1.0 / 24.0 - theta2 * (1.0 / 720.0 - theta2 / 40320.0))
+    keep = 1.0 - b * theta2
+    out = []
+    for w0, w1, w2 in vectors:
+        along = b * (p0 * w0 + p1 * w1 + p2 * w2)
+        out.append(
+            (
+                w0 * keep + a * (p1 * w2 - p2 * w1) + along * p0,
+                w1 * keep + a * (p2 * w0 - p0 * w2) + along * p1,
+                w2 * keep + a * (p0 * w1 - p1 * w0) + along * p2,
+            )
+        )
+    return out
 
 
 def derivative(
@@ -269,17 +295,78 @@ def derivative(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentOne:
+    """A one-vehicle ``Segment`` as floats, pulled out once per step for the four RK4 stages."""
+
+    time_s: float
+    fraction: float
+    fraction_slope: float
+    mass_kg: float
+    mass_flow_full_kg_per_s: float
+    thrust_vacuum_n: float
+    back_pressure_area_m2: float
+    drag_scale: float
+    thrusting: bool
+    aero: bool
+    windy: bool
+    lift: bool
+
+    @classmethod
+    def of(cls, seg: Segment) -> SegmentOne:
+        return cls(
+            float(seg.time_s[0]),
+            float(seg.fraction[0]),
+            float(seg.fraction_slope[0]),
+            float(seg.mass_kg[0]),
+            float(seg.mass_flow_full_kg_per_s[0]),
+            float(seg.thrust_vacuum_n[0]),
+            float(seg.back_pressure_area_m2[0]),
+            float(seg.drag_scale[0]),
+            seg.thrusting,
+            seg.aero,
+            seg.windy,
+            seg.lift,
+        )
+
+
+StateOne = tuple[float, float, float, float, float, float, float]
+
+
 def _derivative_one(
     c: Constants,
-    one: _OneVehicle,
+    one: OneVehicle,
     seg: Segment,
     tau: float,
     y: FloatArray,
     body_axis: FloatArray,
     thrust_axis: FloatArray,
 ) -> FloatArray:
-    """``derivative`` for a one-vehicle model, written out in floats (same equations, same order)."""
-    x, yy, z, vx, vy, vz = y[0:6, 0].tolist()
+    """``derivative`` for a one-vehicle model: ``derivative_one`` on the arrays' floats."""
+    rates = derivative_one(
+        c,
+        one,
+        SegmentOne.of(seg),
+        tau,
+        y[0:6, 0].tolist(),
+        body_axis[:, 0].tolist(),
+        thrust_axis[:, 0].tolist(),
+    )
+    return np.array(rates).reshape(STATE_ROWS, 1)
+
+
+def derivative_one(
+    c: Constants,
+    one: OneVehicle,
+    seg: SegmentOne,
+    tau: float,
+    y: Sequence[float],
+    body_axis: Sequence[float],
+    thrust_axis: Sequence[float],
+) -> StateOne:
+    """``derivative`` of a one-vehicle model in floats (same equations, same order): the state's
+    first six rows in, the seven rates out."""
+    x, yy, z, vx, vy, vz = y[0:6]
     rho2 = x * x + yy * yy
     z2 = z * z
     r2 = rho2 + z2
@@ -295,19 +382,17 @@ def _derivative_one(
     heat = 0.0
     if seg.thrusting or seg.aero:
         altitude = r - c.equatorial_radius_m * math.sqrt(c.one_minus_e2 / (1.0 - c.e2 * rho2 * inv_r2))
-        fraction0 = float(seg.fraction[0])
-        slope = float(seg.fraction_slope[0])
-        mass = float(seg.mass_kg[0]) - float(seg.mass_flow_full_kg_per_s[0]) * tau * (
-            fraction0 + 0.5 * slope * tau
-        )
+        fraction0 = seg.fraction
+        slope = seg.fraction_slope
+        mass = seg.mass_kg - seg.mass_flow_full_kg_per_s * tau * (fraction0 + 0.5 * slope * tau)
         inv_m = 1.0 / mass
         if seg.thrusting:
-            thrust = (fraction0 + slope * tau) * float(seg.thrust_vacuum_n[0])
+            thrust = (fraction0 + slope * tau) * seg.thrust_vacuum_n
             if seg.aero:
                 pressure = _interp(altitude, one.altitude_m, one.pressure, right=0.0)
-                thrust = max(thrust - float(seg.back_pressure_area_m2[0]) * pressure, 0.0)
+                thrust = max(thrust - seg.back_pressure_area_m2 * pressure, 0.0)
             acc = thrust * inv_m
-            tx, ty, tz = thrust_axis[:, 0].tolist()
+            tx, ty, tz = thrust_axis
             ax += acc * tx
             ay += acc * ty
             az += acc * tz
@@ -320,7 +405,7 @@ def _derivative_one(
                 if one.gust_sigma > 0.0:
                     fade = min(max(1.0 - altitude / one.gust_top_m, 0.0), 1.0)
                     if fade > 0.0:
-                        time_s = float(seg.time_s[0]) + tau
+                        time_s = seg.time_s + tau
                         gust_north = gust_east = 0.0
                         for rate, wavenumber, phase_north, phase_east in one.gusts:
                             argument = rate * time_s + wavenumber * altitude
@@ -338,14 +423,14 @@ def _derivative_one(
             speed = math.sqrt(speed2)
             inv_speed = 1.0 / max(speed, 1e-9)
             mach = speed / _interp(altitude, one.altitude_m, one.speed_of_sound)
-            drag_coefficient = _interp(mach, one.mach, one.drag) * float(seg.drag_scale[0])
+            drag_coefficient = _interp(mach, one.mach, one.drag) * seg.drag_scale
             q_area_over_m = (0.5 * c.reference_area_m2) * density * speed2 * inv_m
             drag = q_area_over_m * drag_coefficient * inv_speed
             ax -= drag * wx
             ay -= drag * wy
             az -= drag * wz
             if seg.lift:
-                bx, by, bz = body_axis[:, 0].tolist()
+                bx, by, bz = body_axis
                 cos_alpha = (bx * wx + by * wy + bz * wz) * inv_speed
                 lift = q_area_over_m * c.normal_force_slope * cos_alpha
                 lift_v = lift * cos_alpha * inv_speed
@@ -353,4 +438,4 @@ def _derivative_one(
                 ay += lift * by - lift_v * wy
                 az += lift * bz - lift_v * wz
             heat = (SUTTON_GRAVES_CONSTANT * c.sqrt_inv_nose_radius) * math.sqrt(density) * speed2 * speed
-    return np.array([[vx], [vy], [vz], [ax], [ay], [az], [heat]])
+    return vx, vy, vz, ax, ay, az, heat

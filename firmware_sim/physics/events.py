@@ -108,7 +108,8 @@ def find_crossing(
         # g_low > 0 >= g_high keeps the denominator negative and s inside the bracket; closed
         # brackets just stay where they are.
         denominator = np.where(high > low, g_high - g_low, -1.0)
-        s = np.clip((low * g_high - high * g_low) / denominator, low, high)
+        # np.clip without its Python-level wrapper: this loop runs at every step near a deck.
+        s = np.minimum(np.maximum((low * g_high - high * g_low) / denominator, low), high)
         value = g(s)
         below = value <= 0.0
         moved_high_twice = below & (last < 0)

@@ -31,7 +31,17 @@ from numpy.typing import NDArray
 
 from firmware_sim.physics import attitude as att
 from firmware_sim.physics.config import IntegrationConfig
-from firmware_sim.physics.dynamics import Constants, Segment, derivative, turned
+from firmware_sim.physics.dynamics import (
+    Constants,
+    OneVehicle,
+    Segment,
+    SegmentOne,
+    Vector3,
+    derivative,
+    derivative_one,
+    turned,
+    turned_one,
+)
 from firmware_sim.physics.engine import EngineMode, EnginePlan, apply_commands, plan_tick
 from firmware_sim.physics.events import Event, EventKind, StepInterpolant, find_crossing
 from firmware_sim.physics.platform import Deck
@@ -63,6 +73,16 @@ class StepResult:
 
 
 @dataclass(frozen=True, slots=True)
+class _OneCycle:
+    """A one-vehicle cycle's vectors as floats, for ``turned_one`` (the SITL runner flies one vehicle)."""
+
+    body_axis: Vector3
+    thrust_axis: Vector3
+    rate: Vector3
+    accel: Vector3
+
+
+@dataclass(frozen=True, slots=True)
 class _Cycle:
     """One attitude-control cycle: the closed-form attitude motion from its start (rows (3, N))."""
 
@@ -74,12 +94,15 @@ class _Cycle:
     accel: FloatArray
     rotating: bool
     gimbaled: bool
+    one: _OneCycle | None = None  # set for a one-vehicle fleet
 
     def stage_axes(self, tau: FloatArray, h: FloatArray) -> tuple[tuple[FloatArray, FloatArray], ...]:
         """(body, thrust) axes at cycle times tau, tau + h/2 and tau + h: the RK4 stage times."""
         if not self.rotating:
             fixed = (self.body_axis, self.thrust_axis)
             return fixed, fixed, fixed
+        if self.one is not None:
+            return self._stage_axes_one(self.one, float(tau[0]), float(h[0]))
         times = np.stack([tau, tau + 0.5 * h, tau + h])
         if self.gimbaled:
             body, thrust = turned([self.body_axis, self.thrust_axis], self.rate, self.accel, times)
@@ -88,10 +111,23 @@ class _Cycle:
             thrust = body
         return (body[:, 0], thrust[:, 0]), (body[:, 1], thrust[:, 1]), (body[:, 2], thrust[:, 2])
 
+    def _stage_axes_one(
+        self, one: _OneCycle, tau: float, h: float
+    ) -> tuple[tuple[FloatArray, FloatArray], ...]:
+        """``stage_axes`` of one vehicle: the same numbers from floats, columns (3, 1) of one array."""
+        vectors = [one.body_axis, one.thrust_axis] if self.gimbaled else [one.body_axis]
+        stages = [turned_one(vectors, one.rate, one.accel, t) for t in (tau, tau + 0.5 * h, tau + h)]
+        body = np.array([stage[0] for stage in stages]).T
+        thrust = np.array([stage[1] for stage in stages]).T if self.gimbaled else body
+        return (body[:, 0:1], thrust[:, 0:1]), (body[:, 1:2], thrust[:, 1:2]), (body[:, 2:3], thrust[:, 2:3])
+
     def body_axis_at(self, tau_s: FloatArray, index: IntArray) -> FloatArray:
         """Body x axes (3, len(index)) at cycle times ``tau_s`` of the vehicles at ``index``."""
         if not self.rotating:
             return np.asarray(self.body_axis[:, index], dtype=np.float64)
+        if self.one is not None:  # index is [0]: the fleet's one vehicle
+            (axis_one,) = turned_one([self.one.body_axis], self.one.rate, self.one.accel, float(tau_s[0]))
+            return np.array(axis_one).reshape(3, 1)
         (axis,) = turned(
             [self.body_axis[:, index]], self.rate[:, index], self.accel[:, index], tau_s[None, :]
         )
@@ -137,6 +173,10 @@ class Integrator:
         # Below this (CG) altitude some part of the vehicle may reach a deck or the sea.
         self._screen_altitude_m = top + self._length_m + 10.0
         self._zero = np.zeros(model.count)
+        # Asked at every step: worked out once (``calm_above_m`` is a computed property).
+        self._has_air = not model.atmosphere.is_vacuum
+        self._air_top_m = model.atmosphere.top_m
+        self._calm_above_m = model.wind.calm_above_m
 
     def advance(self, state: VehicleState, commands: Commands, duration_s: float) -> StepResult:
         """Hold ``commands`` for ``duration_s`` seconds and return the new state and the events seen.
@@ -269,6 +309,8 @@ class Integrator:
         gimbaled: bool,
         rotating: bool,
     ) -> _Cycle:
+        if q.shape[0] == 1:
+            return _cycle_one(start_s, length_s, q, rate, accel, gimbal_body, gimbaled, rotating)
         body_axis = np.ascontiguousarray(att.body_x_axis(q).T)
         thrust_axis = np.einsum("nij,nj->in", att.rotation_matrix(q), gimbal_body) if gimbaled else body_axis
         return _Cycle(
@@ -313,12 +355,8 @@ class Integrator:
         lift_allowed: bool,
     ) -> Segment:
         model = self.model
-        flying = run.status == _FLYING
-        atmosphere = model.atmosphere
-        aero = (not atmosphere.is_vacuum) and bool(
-            np.any((run.status <= _FLYING) & (run.altitude_m < atmosphere.top_m))
-        )
-        windy = aero and bool((flying & (run.altitude_m < model.wind.calm_above_m)).any())
+        aero = self._has_air and bool(((run.status <= _FLYING) & (run.altitude_m < self._air_top_m)).any())
+        windy = aero and bool(((run.status == _FLYING) & (run.altitude_m < self._calm_above_m)).any())
         engine = model.engine
         return Segment(
             time_s=time_s,
@@ -340,6 +378,8 @@ class Integrator:
     ) -> FloatArray:
         """One classical RK4 step of per-vehicle length h."""
         model, c = self.model, self._c
+        if c.one is not None:
+            return _rk4_one(c, c.one, seg, y, float(h[0]), axes)
         half = 0.5 * h
         k1 = derivative(model, c, seg, self._zero, y, *axes[0])
         k2 = derivative(model, c, seg, half, y + half * k1, *axes[1])
@@ -394,7 +434,7 @@ class Integrator:
             fraction, slope, burned, kink = plan.at(cycle.start_s + tau)
             end = np.minimum(np.minimum(tau + step, kink - cycle.start_s), length)
             end = np.where(length - end < _TIME_EPSILON_S, length, end)
-            thrusting = bool(np.any(stepping & ((fraction > 0.0) | (slope > 0.0))))
+            thrusting = bool((stepping & ((fraction > 0.0) | (slope > 0.0))).any())
             time = run.t0_s + cycle.start_s + tau
             seg = self._segment(run, time, fraction, slope, burned, thrusting, lift_allowed=True)
             axes = cycle.stage_axes(tau, end - tau)
@@ -509,6 +549,17 @@ class Integrator:
     def _height(self, p: FloatArray) -> FloatArray:
         """Height above the ellipsoid along the geocentric radius of points (3, k)."""
         c = self._c
+        if p.shape[1] == 1:
+            # One point (the SITL runner's every step): the same formula in floats, a tenth the cost.
+            x, y, z = p[:, 0].tolist()
+            rho2_one = x * x + y * y
+            r2_one = rho2_one + z * z
+            return np.array(
+                [
+                    math.sqrt(r2_one)
+                    - c.equatorial_radius_m * math.sqrt(c.one_minus_e2 / (1.0 - c.e2 * rho2_one / r2_one))
+                ]
+            )
         rho2 = p[0] ** 2 + p[1] ** 2
         r2 = rho2 + p[2] ** 2
         return np.asarray(
@@ -539,9 +590,14 @@ class Integrator:
 
         part = step.subset(candidates)
         end_height, end_inside = base_height(np.ones(candidates.size), candidates, part)
+        ended_on_deck = (end_height <= 0.0) & end_inside
+        # Every step of a landing burn's last seconds comes here, and almost all end above the deck:
+        # those need no deck pose at the step's start (the costly part).
+        if not ended_on_deck.any():
+            return candidates
         start_height, _ = base_height(np.zeros(candidates.size), candidates, part)
         # Starting the step below the deck plane means beside the hull, not above the deck: no landing.
-        hit = candidates[(end_height <= 0.0) & end_inside & (start_height > 0.0)]
+        hit = candidates[ended_on_deck & (start_height > 0.0)]
         if hit.size == 0:
             return candidates
         part = step.subset(hit)
@@ -590,7 +646,76 @@ class Integrator:
         run.status[index] = int(VehicleStatus.SPLASHED)
 
 
-def _point(p: FloatArray) -> tuple[float, float, float]:
+def _rk4_one(
+    c: Constants,
+    one: OneVehicle,
+    segment: Segment,
+    y: FloatArray,
+    h: float,
+    axes: tuple[tuple[FloatArray, FloatArray], ...],
+) -> FloatArray:
+    """``Integrator._rk4`` for one vehicle: the same stages and sums element by element in floats
+    (each numpy call on a (7, 1) array costs more than its seven additions)."""
+    seg = SegmentOne.of(segment)
+    (b1, t1), (b2, t2), (b3, t3) = ((body[:, 0].tolist(), thrust[:, 0].tolist()) for body, thrust in axes)
+    half = 0.5 * h
+    y0 = y[:, 0].tolist()
+    k1 = derivative_one(c, one, seg, 0.0, y0, b1, t1)
+    k2 = derivative_one(c, one, seg, half, [v + half * k for v, k in zip(y0, k1, strict=True)], b2, t2)
+    k3 = derivative_one(c, one, seg, half, [v + half * k for v, k in zip(y0, k2, strict=True)], b2, t2)
+    k4 = derivative_one(c, one, seg, h, [v + h * k for v, k in zip(y0, k3, strict=True)], b3, t3)
+    sixth = h / 6.0
+    return np.array(
+        [
+            v + sixth * (d1 + 2.0 * (d2 + d3) + d4)
+            for v, d1, d2, d3, d4 in zip(y0, k1, k2, k3, k4, strict=True)
+        ]
+    ).reshape(-1, 1)
+
+
+def _cycle_one(
+    start_s: float,
+    length_s: float,
+    q: FloatArray,
+    rate: FloatArray,
+    accel: FloatArray,
+    gimbal_body: FloatArray,
+    gimbaled: bool,
+    rotating: bool,
+) -> _Cycle:
+    """``Integrator._cycle`` for one vehicle: ``att.rotation_matrix``'s entries written out in floats
+    (its four ``np.stack`` calls cost more than the arithmetic); the gimbal still goes through the
+    same ``einsum``, whose summation order is numpy's own."""
+    w, x, y, z = q[0].tolist()
+    body = (1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + w * z), 2.0 * (x * z - w * y))
+    body_axis = np.array(body).reshape(3, 1)
+    thrust = body
+    thrust_axis = body_axis
+    if gimbaled:
+        matrix = np.array(
+            [
+                [body[0], 2.0 * (x * y - w * z), 2.0 * (x * z + w * y)],
+                [body[1], 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z - w * x)],
+                [body[2], 2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)],
+            ]
+        )
+        thrust_axis = np.einsum("nij,nj->in", matrix[None], gimbal_body)
+        thrust = _point(thrust_axis[:, 0])
+    rate_row, accel_row = rate[0].tolist(), accel[0].tolist()
+    return _Cycle(
+        start_s,
+        length_s,
+        body_axis,
+        thrust_axis,
+        np.array(rate_row).reshape(3, 1),
+        np.array(accel_row).reshape(3, 1),
+        rotating,
+        gimbaled,
+        _OneCycle(body, thrust, _point(rate_row), _point(accel_row)),
+    )
+
+
+def _point(p: FloatArray | Sequence[float]) -> tuple[float, float, float]:
     return float(p[0]), float(p[1]), float(p[2])
 
 

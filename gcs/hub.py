@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Hashable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Generic, TypeVar, cast
@@ -42,35 +42,64 @@ class Keyed(Generic[T]):
 class Subscription(Generic[T]):
     """One subscriber's bounded queue. Iterate it; close it (or leave its ``async with``) when done."""
 
-    def __init__(self, hub: Hub, kind: type[T], key: Hashable | _AnyKey | None, maxsize: int) -> None:
+    def __init__(
+        self, hub: Hub, kind: type[T], key: Hashable | _AnyKey | None, maxsize: int,
+        keys: frozenset[Hashable] | None = None,
+    ) -> None:
         if maxsize < 1:
             raise ValueError(f"maxsize must be >= 1, got {maxsize}")
         self.kind = kind
         self.key = key
+        self.keys = keys
+        """With ``key=ANY_KEY``: only these keys (None: every key)."""
         self.maxsize = maxsize
         self.dropped = 0
         self.delivered = 0
         self._hub = hub
         self._items: deque[Any] = deque()
-        self._ready = asyncio.Event()
+        # The waiting reader's future, resolved by the next offer. A bare future rather than an
+        # asyncio.Event: every telemetry frame wakes a reader, and the Event's wait() costs several
+        # times the future it wraps (its loop check, waiter list and clear/set bookkeeping).
+        self._waiter: asyncio.Future[None] | None = None
+        self._more_waiters: list[asyncio.Future[None]] = []
+        """Readers past the first waiting at once (rare): each has its own future, so that one
+        cancelled reader cancels no other."""
         self._closed = False
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():  # (a reader cancelled while it waited left its future cancelled)
+                waiter.set_result(None)
+            if self._more_waiters:
+                for more in self._more_waiters:
+                    if not more.done():
+                        more.set_result(None)
+                self._more_waiters.clear()
 
     def _offer(self, item: Any) -> None:
         if len(self._items) >= self.maxsize:
             self._items.popleft()
             self.dropped += 1
         self._items.append(item)
-        self._ready.set()
+        if self._waiter is not None:
+            self._wake()
 
     async def get(self) -> T:
         """The next value; waits for one. Raises ``StopAsyncIteration`` once closed and drained."""
-        while not self._items:
+        items = self._items
+        while not items:
             if self._closed:
                 raise StopAsyncIteration
-            self._ready.clear()
-            await self._ready.wait()
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self._waiter is None or self._waiter.done():
+                self._waiter = waiter
+            else:
+                self._more_waiters.append(waiter)
+            await waiter
         self.delivered += 1
-        return cast(T, self._items.popleft())
+        return cast(T, items.popleft())
 
     def get_nowait(self) -> T | None:
         if not self._items:
@@ -85,13 +114,13 @@ class Subscription(Generic[T]):
         if not self._closed:
             self._closed = True
             self._hub._unsubscribe(self)
-            self._ready.set()
+            self._wake()
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
-    async def __anext__(self) -> T:
-        return await self.get()
+    def __anext__(self) -> Awaitable[T]:
+        return self.get()  # (get's own coroutine: no second frame per item)
 
     async def __aenter__(self) -> Subscription[T]:
         return self
@@ -118,6 +147,8 @@ class Hub:
         keyed: Keyed[object] | None = None  # one wrapper for every ANY_KEY subscriber: it is frozen
         for sub in self._subs.get(kind, ()):
             if sub.key is ANY_KEY:
+                if sub.keys is not None and key not in sub.keys:
+                    continue
                 if keyed is None:
                     keyed = Keyed(key, value)
                 sub._offer(keyed)
@@ -136,30 +167,37 @@ class Hub:
 
     def subscribe(
         self, kind: type[T], *, key: Hashable | _AnyKey | None = None, maxsize: int = 256,
-        replay_latest: bool = False,
+        replay_latest: bool = False, keys: Iterable[Hashable] | None = None,
     ) -> Subscription[T]:
         """Start receiving values of ``kind`` published under ``key`` from now on.
 
         With ``key=ANY_KEY`` each item is a ``Keyed`` wrapper. ``replay_latest`` first delivers the
-        stored latest value(s), so a late subscriber starts from the current state.
+        stored latest value(s), so a late subscriber starts from the current state. ``keys`` (with
+        ``key=ANY_KEY`` only) narrows it to those keys, in one queue in publication order: a reader
+        that wants a few topics of a busy type is not woken for the others.
         """
-        sub: Subscription[T] = Subscription(self, kind, key, maxsize)
+        if keys is not None and key is not ANY_KEY:
+            raise ValueError("keys= narrows a subscription to ANY_KEY; with one key, pass key=")
+        key_set = None if keys is None else frozenset(keys)
+        sub: Subscription[T] = Subscription(self, kind, key, maxsize, key_set)
         self._subs.setdefault(kind, []).append(sub)
         if replay_latest:
             for (t, k), v in self._latest.items():
                 if t is not kind:
                     continue
                 if key is ANY_KEY:
-                    sub._offer(Keyed(k, v))
+                    if key_set is None or k in key_set:
+                        sub._offer(Keyed(k, v))
                 elif k == key:
                     sub._offer(v)
         return sub
 
     def subscribe_keyed(
-        self, kind: type[T], *, maxsize: int = 256, replay_latest: bool = False
+        self, kind: type[T], *, maxsize: int = 256, replay_latest: bool = False,
+        keys: Iterable[Hashable] | None = None,
     ) -> Subscription[Keyed[T]]:
         """``subscribe(kind, key=ANY_KEY)`` with the ``Keyed`` wrapper in its type."""
-        sub = self.subscribe(kind, key=ANY_KEY, maxsize=maxsize, replay_latest=replay_latest)
+        sub = self.subscribe(kind, key=ANY_KEY, maxsize=maxsize, replay_latest=replay_latest, keys=keys)
         return cast(Subscription[Keyed[T]], sub)
 
     def _unsubscribe(self, sub: Subscription[Any]) -> None:

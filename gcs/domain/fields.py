@@ -139,23 +139,31 @@ def vehicle_samples(state: VehicleState) -> tuple[Sample, ...]:
     )
 
 
+_DECK_NAMES: dict[PlatformSlot, dict[str, str]] = {
+    slot: {name: f"{slot.value}.{name}" for name in _DECK_FIELDS} for slot in PlatformSlot
+}
+"""Each slot's full field names, made once: decks report several times a second, and a name made
+once keeps its hash for every rule table it is looked up in."""
+
+
 def deck_samples(slot: PlatformSlot, deck: DeckState) -> tuple[Sample, ...]:
     """The fields of one platform's deck state, under the prefix of the part it plays."""
-    prefix = slot.value
-    values: dict[str, float] = {
-        "pitch_deg": deck.pitch_deg,
-        "roll_deg": deck.roll_deg,
-        "heave_m": deck.heave_m,
-        "pitch_rate_dps": deck.pitch_rate_dps,
-        "roll_rate_dps": deck.roll_rate_dps,
-        "heave_rate_mps": deck.heave_rate_mps,
-        "pitch_max_10min_deg": deck.pitch_max_10min_deg,
-        "roll_max_10min_deg": deck.roll_max_10min_deg,
-        "heave_max_10min_m": deck.heave_max_10min_m,
-        "wind_over_deck_speed_mps": deck.wind_over_deck_speed_mps,
-        "station_keeping_error_m": deck.station_keeping_error_m,
-        "on_station": 1.0 if deck.on_station else 0.0,
-    }
+    names = _DECK_NAMES[slot]
+    t = deck.t_s
+    samples = [
+        Sample(names["pitch_deg"], deck.pitch_deg, t),
+        Sample(names["roll_deg"], deck.roll_deg, t),
+        Sample(names["heave_m"], deck.heave_m, t),
+        Sample(names["pitch_rate_dps"], deck.pitch_rate_dps, t),
+        Sample(names["roll_rate_dps"], deck.roll_rate_dps, t),
+        Sample(names["heave_rate_mps"], deck.heave_rate_mps, t),
+        Sample(names["pitch_max_10min_deg"], deck.pitch_max_10min_deg, t),
+        Sample(names["roll_max_10min_deg"], deck.roll_max_10min_deg, t),
+        Sample(names["heave_max_10min_m"], deck.heave_max_10min_m, t),
+        Sample(names["wind_over_deck_speed_mps"], deck.wind_over_deck_speed_mps, t),
+        Sample(names["station_keeping_error_m"], deck.station_keeping_error_m, t),
+        Sample(names["on_station"], 1.0 if deck.on_station else 0.0, t),
+    ]
     if deck.deck_clear is not None:  # not reported is not the same as 'not clear'
-        values["deck_clear"] = 1.0 if deck.deck_clear else 0.0
-    return tuple(Sample(f"{prefix}.{name}", value, deck.t_s) for name, value in values.items())
+        samples.append(Sample(names["deck_clear"], 1.0 if deck.deck_clear else 0.0, t))
+    return tuple(samples)

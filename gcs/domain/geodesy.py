@@ -259,26 +259,71 @@ class SegmentOffset:
 
 def segment_offset(point: GeoPoint, start: GeoPoint, end: GeoPoint) -> SegmentOffset:
     """Offset of ``point`` from the great-circle segment ``start`` → ``end`` (shorter than 180°)."""
-    p, a, b = _unit(point), _unit(start), _unit(end)
-    normal = _cross(a, b)
-    norm = _norm(normal)
-    length_rad = math.atan2(norm, _dot(a, b))
-    if norm < 1e-15:  # a zero-length segment is a single point
-        d = _angle_rad(p, a) * MEAN_RADIUS_M
-        return SegmentOffset(0.0, 0.0, 0.0, d)
-    n = (normal[0] / norm, normal[1] / norm, normal[2] / norm)
-    # The normal points to the left of travel (a × b), so right is the negative side.
-    p_n = _dot(p, n)
-    right_rad = -math.asin(max(-1.0, min(1.0, p_n)))
-    in_plane = (p[0] - p_n * n[0], p[1] - p_n * n[1], p[2] - p_n * n[2])
-    along_rad = math.atan2(_dot(_cross(a, in_plane), n), _dot(a, in_plane))
-    if 0.0 <= along_rad <= length_rad:
-        nearest_rad = abs(right_rad)
-    else:
-        nearest_rad = min(_angle_rad(p, a), _angle_rad(p, b))
-    return SegmentOffset(
-        right_of_track_m=right_rad * MEAN_RADIUS_M,
-        along_track_m=along_rad * MEAN_RADIUS_M,
-        length_m=length_rad * MEAN_RADIUS_M,
-        distance_m=nearest_rad * MEAN_RADIUS_M,
-    )
+    return GreatCircleSegment(start, end).offset(point)
+
+
+class GreatCircleSegment:
+    """A fixed segment ``start`` → ``end`` with what ``segment_offset`` derives from its ends alone
+    worked out once: range safety measures the same corridor and destruct-line segments at every
+    vehicle state. ``offset`` gives what ``segment_offset`` gives (the same operations in the same
+    order, so the same floats)."""
+
+    __slots__ = ("_a", "_b", "_degenerate", "_length_rad", "_middle", "_n", "_reach_rad")
+
+    def __init__(self, start: GeoPoint, end: GeoPoint) -> None:
+        a, b = _unit(start), _unit(end)
+        normal = _cross(a, b)
+        norm = _norm(normal)
+        self._a, self._b = a, b
+        self._length_rad = math.atan2(norm, _dot(a, b))
+        self._degenerate = norm < 1e-15  # a zero-length segment is a single point
+        self._n = (0.0, 0.0, 0.0) if self._degenerate else (
+            normal[0] / norm, normal[1] / norm, normal[2] / norm)
+        # For may_be_within: a point of the segment's middle, and an angle every point of the
+        # segment is within from it (with a margin far above rounding: 1e-6 rad is 6 m).
+        s = (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+        s_norm = _norm(s)
+        self._middle = a if s_norm < 1e-12 else (s[0] / s_norm, s[1] / s_norm, s[2] / s_norm)
+        self._reach_rad = max(_angle_rad(self._middle, a), _angle_rad(self._middle, b)) + 1e-6
+
+    def may_be_within(self, p: tuple[float, float, float], distance_m: float) -> bool:
+        """False only if the point of unit vector ``p`` is surely farther than ``distance_m`` from
+        every point of the segment (its distance from the middle, less the reach, exceeds it)."""
+        limit_rad = distance_m / MEAN_RADIUS_M + self._reach_rad
+        if not limit_rad < math.pi:  # (NaN too: then nothing is sure)
+            return True
+        m = self._middle
+        return p[0] * m[0] + p[1] * m[1] + p[2] * m[2] >= math.cos(limit_rad)
+
+    def offset(self, point: GeoPoint) -> SegmentOffset:
+        return self.offset_of_unit(_unit(point))
+
+    def offset_of_unit(self, p: tuple[float, float, float]) -> SegmentOffset:
+        """``offset`` of the point whose unit vector is ``p`` (``unit_vector_of``: one per point,
+        however many segments it is measured against)."""
+        a = self._a
+        if self._degenerate:
+            d = _angle_rad(p, a) * MEAN_RADIUS_M
+            return SegmentOffset(0.0, 0.0, 0.0, d)
+        n = self._n
+        length_rad = self._length_rad
+        # The normal points to the left of travel (a × b), so right is the negative side.
+        p_n = _dot(p, n)
+        right_rad = -math.asin(max(-1.0, min(1.0, p_n)))
+        in_plane = (p[0] - p_n * n[0], p[1] - p_n * n[1], p[2] - p_n * n[2])
+        along_rad = math.atan2(_dot(_cross(a, in_plane), n), _dot(a, in_plane))
+        if 0.0 <= along_rad <= length_rad:
+            nearest_rad = abs(right_rad)
+        else:
+            nearest_rad = min(_angle_rad(p, a), _angle_rad(p, self._b))
+        return SegmentOffset(
+            right_of_track_m=right_rad * MEAN_RADIUS_M,
+            along_track_m=along_rad * MEAN_RADIUS_M,
+            length_m=length_rad * MEAN_RADIUS_M,
+            distance_m=nearest_rad * MEAN_RADIUS_M,
+        )
+
+
+def unit_vector_of(point: GeoPoint) -> tuple[float, float, float]:
+    """The point's unit vector from the Earth's centre, for ``GreatCircleSegment.offset_of_unit``."""
+    return _unit(point)

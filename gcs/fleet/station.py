@@ -149,7 +149,9 @@ class FleetWatch:
     # --- feeding the record ----------------------------------------------------------------------
 
     async def _telemetry(self) -> None:
-        async with self._hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096) as feed:
+        # The link publishes each message under (sysid, type): subscribe to the few the record needs.
+        topics = [(self._sysid, name) for name in _RECORDED_MESSAGES]
+        async with self._hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, keys=topics) as feed:
             async for keyed in feed:
                 telemetry = keyed.value
                 if telemetry.sysid != self._sysid:

@@ -139,6 +139,8 @@ class _Rule:
         self.value_t_s: float | None = None
         self.state = CriterionState.NO_DATA
         self.announced = False
+        self.applies = True
+        """Whether the rule applies in the phase of the latest update."""
         self._status: CriterionStatus | None = None
 
     def status(self) -> CriterionStatus:
@@ -170,6 +172,8 @@ class CommitCriteria:
         for rule in self._rules:
             self._by_field.setdefault(rule.criterion.field, []).append(rule)
         self._phase: FlightPhase | None = None
+        self._applies_known = False
+        """Whether each rule's ``applies`` says ``applies_in(self._phase)`` (once an update has run)."""
         self._gate: tuple[tuple[CriterionStatus, ...], Gate] | None = None
         """The blocking rules' statuses the last gate was made of, and that gate."""
         # Rules change only in update(): until the next one, status and gate stand as they are.
@@ -201,23 +205,32 @@ class CommitCriteria:
 
     def update(self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float) -> list[Action]:
         """Take in ``samples`` (in time order) and re-judge every rule at ``now_s``."""
+        if phase is not self._phase or not self._applies_known:
+            # Which rules apply changes only with the phase: asked for every rule at every input.
+            for rule in self._rules:
+                rule.applies = rule.criterion.applies_in(phase)
+            self._applies_known = True
         self._phase = phase
         self._status_now = None
         self._gate_now = None
+        by_field = self._by_field
         for sample in samples:
-            for rule in self._by_field.get(sample.field, ()):
+            rules = by_field.get(sample.field)
+            if rules is None:
+                continue
+            for rule in rules:
                 rule.value = sample.value
                 rule.value_t_s = sample.t_s
-                if rule.criterion.applies_in(phase):
+                if rule.applies:
                     rule.tracker.update(not rule.criterion.limit.allows(sample.value), sample.t_s)
         out: list[Action] = []
         for rule in self._rules:
-            self._judge(rule, phase, now_s, out)
+            self._judge(rule, now_s, out)
         return out
 
-    def _judge(self, rule: _Rule, phase: FlightPhase | None, now_s: float, out: list[Action]) -> None:
+    def _judge(self, rule: _Rule, now_s: float, out: list[Action]) -> None:
         c = rule.criterion
-        if not c.applies_in(phase):
+        if not rule.applies:  # (in the phase update() was given)
             rule.tracker.reset()
             new = CriterionState.INACTIVE
         elif rule.value_t_s is None or (c.max_age_s is not None and now_s - rule.value_t_s > c.max_age_s):
@@ -229,7 +242,7 @@ class CommitCriteria:
         else:
             new = CriterionState.PENDING
         rule.state = new
-        blocks = new in _BLOCKING
+        blocks = new is CriterionState.NO_GO or new is CriterionState.NO_DATA  # (_BLOCKING)
         if blocks and not rule.announced and (new is CriterionState.NO_GO or rule.value_t_s is not None):
             # A rule that never had data is no-go on the gate but not news; one that had data and
             # lost it, or breached, is news: the count holds on it.

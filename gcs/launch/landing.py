@@ -34,6 +34,8 @@ from gcs.launch.actions import (
 from gcs.launch.alerts import AlertCondition, Severity
 
 _SOURCE = "landing"
+_FLYING_PHASES = PRE_ENTRY_PHASES | {FlightPhase.ENTRY, FlightPhase.LANDING_BURN}
+"""In flight towards a landing: a no-go target is a warning then, a caution before and after."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ class LandingMonitor:
             primary=self.readiness(self.primary, now_s),
             alternate=None if self.alternate is None else self.readiness(self.alternate, now_s),
             diverted=self.diverted,
-            divert_possible=self._divert_blocked(now_s) is None,
+            divert_possible=self._divert_possible(now_s),
             primary_no_go_since_s=self._no_go_since_s,
         )
 
@@ -147,22 +149,19 @@ class LandingMonitor:
             and self._no_go_since_s is not None
             and now_s - self._no_go_since_s >= self.policy.no_go_persistence_s
         ):
-            blocked = self._divert_blocked(now_s)
-            if blocked is None:
+            if self._divert_possible(now_s):
                 actions.extend(self._divert(now_s, None, f"primary no-go: {primary.reason}"))
-            else:
+            elif self._alerted.get("landing:no_divert") is not Severity.WARNING:
+                # (why not, a string made of every finding, is only made when the alert changes)
                 self._condition(
                     conditions,
                     "landing:no_divert",
                     Severity.WARNING,
-                    f"primary no-go and no divert: {blocked}",
+                    f"primary no-go and no divert: {self._divert_blocked(now_s)}",
                 )
         # Until a divert the target is the primary, judged just above at the same instant.
         target = primary if self._target is self.primary else self.readiness(self._target, now_s)
-        flying = self._phase is not None and self._phase in PRE_ENTRY_PHASES | {
-            FlightPhase.ENTRY,
-            FlightPhase.LANDING_BURN,
-        }
+        flying = self._phase is not None and self._phase in _FLYING_PHASES
         # (The reason, a string made of every finding, is only made when the alert changes.)
         key = f"landing:{self._target.name}"
         severity = None if target.go else Severity.WARNING if flying else Severity.CAUTION
@@ -194,6 +193,15 @@ class LandingMonitor:
         return self._divert(now_s, user.name, "divert ordered by the launch director")
 
     # --- helpers -----------------------------------------------------------------------------
+
+    def _divert_possible(self, now_s: float) -> bool:
+        """``_divert_blocked(now_s) is None``, without making the reason (asked at every tick)."""
+        return (
+            not self.diverted
+            and self.alternate is not None
+            and self._phase in PRE_ENTRY_PHASES
+            and self.readiness(self.alternate, now_s).go
+        )
 
     def _divert_blocked(self, now_s: float) -> str | None:
         if self.diverted:

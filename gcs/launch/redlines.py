@@ -104,6 +104,8 @@ class _Watch:
         self.level = Level.NORMAL
         self.value: float | None = None
         self.value_t_s: float | None = None
+        self.watching = False
+        """Whether the line watches the phase of the latest update."""
 
 
 class RedLines:
@@ -116,6 +118,9 @@ class RedLines:
             self._by_field.setdefault(w.red_line.field, []).append(w)
         self._status: tuple[RedLineStatus, ...] | None = None
         """The last status, until a watch takes a sample or changes level (asked for at every tick)."""
+        self._phase: FlightPhase | None = None
+        self._watching_known = False
+        """Whether each watch's ``watching`` is for ``self._phase`` (once an update has run)."""
 
     def status(self) -> tuple[RedLineStatus, ...]:
         if self._status is None:
@@ -128,6 +133,14 @@ class RedLines:
         self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float
     ) -> list[AlertCondition]:
         """Take in ``samples`` and return the alert conditions that changed."""
+        if phase is not self._phase or not self._watching_known:
+            # Unlike commit criteria, an unknown phase watches nothing: on the pad the red lines of
+            # flight would only cry wolf; the phase is known long before liftoff. (Worked out per
+            # phase, not per line at every input.)
+            for w in self._watches:
+                w.watching = phase is not None and phase in w.red_line.phases
+            self._phase = phase
+            self._watching_known = True
         for sample in samples:
             for w in self._by_field.get(sample.field, ()):
                 self._status = None
@@ -137,14 +150,12 @@ class RedLines:
                 w.yellow.update(yellow is not None and not yellow.allows(sample.value), sample.t_s)
         out: list[AlertCondition] = []
         for w in self._watches:
-            self._judge(w, phase, now_s, out)
+            self._judge(w, now_s, out)
         return out
 
-    def _judge(self, w: _Watch, phase: FlightPhase | None, now_s: float, out: list[AlertCondition]) -> None:
+    def _judge(self, w: _Watch, now_s: float, out: list[AlertCondition]) -> None:
         line = w.red_line
-        # Unlike commit criteria, an unknown phase watches nothing: on the pad the red lines of
-        # flight would only cry wolf; the phase is known long before liftoff.
-        if phase is None or phase not in line.phases:
+        if not w.watching:
             level = Level.NORMAL
         elif w.red.confirmed(now_s):
             level = Level.RED

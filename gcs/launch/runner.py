@@ -29,7 +29,7 @@ from gcs.launch.actions import Action, CommandVehicle
 from gcs.launch.control import LaunchControl, LaunchEvent, LaunchStatus, TelemetrySamples
 from gcs.launch.countdown import Tick, VehicleCommandAccepted, VehicleCommandFailed, VehicleCountReport
 from gcs.links.values import MavlinkTelemetry, VehicleLinkHealth
-from gcs.links.vehicle_telemetry import VehicleTelemetryTranslator
+from gcs.links.vehicle_telemetry import TRANSLATED_MESSAGES, VehicleTelemetryTranslator
 from gcs.tasks import background
 
 _log = logging.getLogger(__name__)
@@ -121,7 +121,12 @@ class LaunchRunner:
         return actions
 
     async def _telemetry(self) -> None:
-        async with self._hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, replay_latest=True) as feed:
+        # Only the messages the translator maps: the others would give nothing, and waking for
+        # each of the vehicle's frames costs more than the few it maps.
+        topics = [(self._sysid, name) for name in TRANSLATED_MESSAGES]
+        subscription = self._hub.subscribe_keyed(
+            MavlinkTelemetry, maxsize=4096, replay_latest=True, keys=topics)
+        async with subscription as feed:
             async for keyed in feed:
                 telemetry = keyed.value
                 if telemetry.sysid != self._sysid:

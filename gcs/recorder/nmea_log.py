@@ -18,6 +18,7 @@ and checksums belong to ``gcs/protocol/nmea.py``: this module keeps even sentenc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,9 +72,15 @@ def unescape(text: bytes) -> bytes:
     return _ESCAPE.sub(replace, text)
 
 
+@functools.lru_cache(maxsize=8)
+def _stamp(unix_time_us: int) -> bytes:
+    # The lines of one read share its receive time: the stamp is made once for all of them.
+    return iso_utc(unix_time_us).encode("ascii")
+
+
 def encode_line(unix_time_us: int, sentence: bytes) -> bytes:
     """The log line (with its ``\\n``) for ``sentence`` received at ``unix_time_us``."""
-    stamp = iso_utc(unix_time_us).encode("ascii")
+    stamp = _stamp(unix_time_us)
     if _PRINTABLE.fullmatch(sentence):
         return stamp + b"\t" + sentence + b"\n"
     return stamp + b"\t" + ESCAPED_MARK + b"\t" + escape(sentence) + b"\n"

@@ -249,6 +249,9 @@ def deck_rate_span_s(speed: float) -> float:
     return max(DECK_RATE_SPAN_S, DECK_RATE_SPAN_WALL_S * speed)
 
 
+SIMULATED_VEHICLE_SYSID = 1
+"""The simulated vehicle's MAVLink system id (``vehicle_argv`` leaves ``firmware-sim``'s default)."""
+
 _JUDGED_MESSAGES = frozenset({"GLOBAL_POSITION_INT", "HEARTBEAT"})
 """What the scenario's judge translates: the vehicle's states (positions) and phases (heartbeats)."""
 
@@ -531,7 +534,10 @@ class MissionFlight:
                     await self._end()
 
     async def _observe_vehicle(self) -> None:
-        async with self.hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, replay_latest=False) as feed:
+        # Woken only for the clock's SYSTEM_TIME and what the judge looks at, not for every frame.
+        topics = [(SIMULATED_VEHICLE_SYSID, name) for name in ("SYSTEM_TIME", *_JUDGED_MESSAGES)]
+        subscription = self.hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, keys=topics)
+        async with subscription as feed:
             async for keyed in feed:
                 msg = keyed.value.msg
                 kind = msg.get_type()

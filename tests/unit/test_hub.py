@@ -93,3 +93,38 @@ async def test_waiting_subscriber_wakes_on_publish_and_ends_on_close() -> None:
 def test_maxsize_must_be_positive() -> None:
     with pytest.raises(ValueError, match="maxsize"):
         Hub().subscribe(Alert, maxsize=0)
+
+
+async def test_keys_narrow_an_any_key_subscription_in_publication_order() -> None:
+    hub = Hub()
+    hub.publish(Altitude(0.5), key="pad")
+    hub.publish(Altitude(0.7), key="barge")
+    sub = hub.subscribe_keyed(Altitude, keys=["barge", "ship"], replay_latest=True)
+    for i, key in enumerate(["barge", "pad", "ship", "barge", "tug"]):
+        hub.publish(Altitude(float(i)), key=key)
+    got = [sub.get_nowait() for _ in range(sub.pending())]
+    assert got == [Keyed("barge", Altitude(0.7)), Keyed("barge", Altitude(0.0)), Keyed("ship", Altitude(2.0)),
+                   Keyed("barge", Altitude(3.0))]
+    sub.close()
+    with pytest.raises(ValueError, match="ANY_KEY"):
+        hub.subscribe(Altitude, key="barge", keys=["barge"])
+
+
+async def test_a_cancelled_reader_leaves_the_other_readers_waiting_and_woken() -> None:
+    hub = Hub()
+    sub = hub.subscribe(Alert)
+    first = asyncio.create_task(sub.get())
+    second = asyncio.create_task(sub.get())
+    third = asyncio.create_task(sub.get())
+    await asyncio.sleep(0)  # (all three are waiting now: there is nothing to get)
+    first.cancel()
+    await asyncio.sleep(0)
+    hub.publish(Alert("one"))
+    hub.publish(Alert("two"))
+    assert sorted([(await second).text, (await third).text]) == ["one", "two"]
+    assert first.cancelled()
+    late = asyncio.create_task(sub.get())
+    await asyncio.sleep(0)
+    sub.close()
+    with pytest.raises(StopAsyncIteration):
+        await late

@@ -103,8 +103,11 @@ def _children_cpu_by_name() -> dict[str, tuple[float, float]]:
             continue
         for pid in pids:
             used = _process_cpu_s(pid)
-            if used is not None:
-                out[_process_name(pid)] = used
+            name = _process_name(pid)
+            # An exited child not yet reaped has no command line: its figures were kept under its
+            # name at the last sample, and an unnamed copy would count it twice.
+            if used is not None and name:
+                out[name] = used
     return out
 
 

@@ -57,33 +57,25 @@ class Subscription(Generic[T]):
         self.delivered = 0
         self._hub = hub
         self._items: deque[Any] = deque()
-        # The waiting reader's future, resolved by the next offer. A bare future rather than an
-        # asyncio.Event: every telemetry frame wakes a reader, and the Event's wait() costs several
-        # times the future it wraps (its loop check, waiter list and clear/set bookkeeping).
-        self._waiter: asyncio.Future[None] | None = None
-        self._more_waiters: list[asyncio.Future[None]] = []
-        """Readers past the first waiting at once (rare): each has its own future, so that one
-        cancelled reader cancels no other."""
+        # The waiting readers' futures (almost always one), resolved by the next offer. Bare futures
+        # rather than an asyncio.Event: every telemetry frame wakes a reader, and the Event's wait()
+        # costs several times the future it wraps (its loop check and clear/set bookkeeping). One
+        # future per reader, so that one cancelled reader cancels no other.
+        self._waiters: list[asyncio.Future[None]] = []
         self._closed = False
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
+        for waiter in self._waiters:
             if not waiter.done():  # (a reader cancelled while it waited left its future cancelled)
                 waiter.set_result(None)
-            if self._more_waiters:
-                for more in self._more_waiters:
-                    if not more.done():
-                        more.set_result(None)
-                self._more_waiters.clear()
+        self._waiters.clear()
 
     def _offer(self, item: Any) -> None:
         if len(self._items) >= self.maxsize:
             self._items.popleft()
             self.dropped += 1
         self._items.append(item)
-        if self._waiter is not None:
+        if self._waiters:
             self._wake()
 
     async def get(self) -> T:
@@ -93,10 +85,7 @@ class Subscription(Generic[T]):
             if self._closed:
                 raise StopAsyncIteration
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            if self._waiter is None or self._waiter.done():
-                self._waiter = waiter
-            else:
-                self._more_waiters.append(waiter)
+            self._waiters.append(waiter)
             await waiter
         self.delivered += 1
         return cast(T, items.popleft())

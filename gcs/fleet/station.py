@@ -153,12 +153,7 @@ class FleetWatch:
         topics = [(self._sysid, name) for name in _RECORDED_MESSAGES]
         async with self._hub.subscribe_keyed(MavlinkTelemetry, maxsize=4096, keys=topics) as feed:
             async for keyed in feed:
-                telemetry = keyed.value
-                if telemetry.sysid != self._sysid:
-                    continue
-                msg = telemetry.msg
-                if msg.get_type() not in _RECORDED_MESSAGES:
-                    continue  # the record needs few of the vehicle's messages: translate only those
+                msg = keyed.value.msg  # our vehicle's, of a type the record reads (the keys)
                 t_s = self._clock.unix_time_s()
                 out = self._translator.translate(msg, t_s)
                 if msg.get_type() == "HEARTBEAT":

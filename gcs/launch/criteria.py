@@ -139,8 +139,8 @@ class _Rule:
         self.value_t_s: float | None = None
         self.state = CriterionState.NO_DATA
         self.announced = False
-        self.applies = True
-        """Whether the rule applies in the phase of the latest update."""
+        self.applies = criterion.applies_in(None)
+        """Whether the rule applies in the phase of the latest update (none yet: unknown)."""
         self._status: CriterionStatus | None = None
 
     def status(self) -> CriterionStatus:
@@ -172,8 +172,7 @@ class CommitCriteria:
         for rule in self._rules:
             self._by_field.setdefault(rule.criterion.field, []).append(rule)
         self._phase: FlightPhase | None = None
-        self._applies_known = False
-        """Whether each rule's ``applies`` says ``applies_in(self._phase)`` (once an update has run)."""
+        """The phase each rule's ``applies`` is for."""
         self._gate: tuple[tuple[CriterionStatus, ...], Gate] | None = None
         """The blocking rules' statuses the last gate was made of, and that gate."""
         # Rules change only in update(): until the next one, status and gate stand as they are.
@@ -205,12 +204,11 @@ class CommitCriteria:
 
     def update(self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float) -> list[Action]:
         """Take in ``samples`` (in time order) and re-judge every rule at ``now_s``."""
-        if phase is not self._phase or not self._applies_known:
+        if phase is not self._phase:
             # Which rules apply changes only with the phase: asked for every rule at every input.
             for rule in self._rules:
                 rule.applies = rule.criterion.applies_in(phase)
-            self._applies_known = True
-        self._phase = phase
+            self._phase = phase
         self._status_now = None
         self._gate_now = None
         by_field = self._by_field
@@ -242,7 +240,7 @@ class CommitCriteria:
         else:
             new = CriterionState.PENDING
         rule.state = new
-        blocks = new is CriterionState.NO_GO or new is CriterionState.NO_DATA  # (_BLOCKING)
+        blocks = new in _BLOCKING
         if blocks and not rule.announced and (new is CriterionState.NO_GO or rule.value_t_s is not None):
             # A rule that never had data is no-go on the gate but not news; one that had data and
             # lost it, or breached, is news: the count holds on it.

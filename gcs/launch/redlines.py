@@ -119,8 +119,7 @@ class RedLines:
         self._status: tuple[RedLineStatus, ...] | None = None
         """The last status, until a watch takes a sample or changes level (asked for at every tick)."""
         self._phase: FlightPhase | None = None
-        self._watching_known = False
-        """Whether each watch's ``watching`` is for ``self._phase`` (once an update has run)."""
+        """The phase each watch's ``watching`` is for (none: nothing is watched)."""
 
     def status(self) -> tuple[RedLineStatus, ...]:
         if self._status is None:
@@ -133,14 +132,13 @@ class RedLines:
         self, samples: Iterable[Sample], phase: FlightPhase | None, now_s: float
     ) -> list[AlertCondition]:
         """Take in ``samples`` and return the alert conditions that changed."""
-        if phase is not self._phase or not self._watching_known:
+        if phase is not self._phase:
             # Unlike commit criteria, an unknown phase watches nothing: on the pad the red lines of
             # flight would only cry wolf; the phase is known long before liftoff. (Worked out per
             # phase, not per line at every input.)
             for w in self._watches:
                 w.watching = phase is not None and phase in w.red_line.phases
             self._phase = phase
-            self._watching_known = True
         for sample in samples:
             for w in self._by_field.get(sample.field, ()):
                 self._status = None

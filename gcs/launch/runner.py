@@ -128,10 +128,7 @@ class LaunchRunner:
             MavlinkTelemetry, maxsize=4096, replay_latest=True, keys=topics)
         async with subscription as feed:
             async for keyed in feed:
-                telemetry = keyed.value
-                if telemetry.sysid != self._sysid:
-                    continue
-                out = self._translator.translate(telemetry.msg, self._clock.unix_time_s())
+                out = self._translator.translate(keyed.value.msg, self._clock.unix_time_s())
                 if out.state is not None:
                     self._apply(out.state)  # the state brings its own samples
                 elif out.samples:

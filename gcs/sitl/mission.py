@@ -42,6 +42,7 @@ from gcs.config import (
     load_gcs_config,
     load_toml,
 )
+from gcs.domain.deck_motion import DEFAULT_RATE_SPAN_S
 from gcs.domain.phases import FlightPhase
 from gcs.domain.platform import DeckState
 from gcs.errors import ConfigError, GcsError
@@ -232,8 +233,6 @@ def feed_stale_floor_s(speed: float) -> float:
     return FEED_STALE_FLOOR_WALL_S * max(1.0, speed)
 
 
-DECK_RATE_SPAN_S = 0.5
-"""The deck rates' span at 1x (``gcs.domain.deck_motion.DEFAULT_RATE_SPAN_S``)."""
 DECK_RATE_SPAN_WALL_S = 0.02
 """At speed, the deck rates' span is at least this much wall time (in simulated seconds)."""
 
@@ -246,7 +245,7 @@ def deck_rate_span_s(speed: float) -> float:
     ~300 times in a cargo run. Over 20 ms of wall time (2 simulated seconds at 100x, 0.5 s up to 25x)
     they are known; the slope over 2 s of a 6-9 s swell is 90-95 % of its peak rate.
     """
-    return max(DECK_RATE_SPAN_S, DECK_RATE_SPAN_WALL_S * speed)
+    return max(DEFAULT_RATE_SPAN_S, DECK_RATE_SPAN_WALL_S * speed)
 
 
 SIMULATED_VEHICLE_SYSID = 1
